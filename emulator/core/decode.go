@@ -1,0 +1,332 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// DecodeOptions bound and shape request decoding for one vendor.
+type DecodeOptions struct {
+	// MaxBodyBytes caps the request body; a larger body is refused with
+	// KindTooLarge. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxParams caps how many leaf values one request may carry (PHP's
+	// max_input_vars). Zero means DefaultMaxParams.
+	MaxParams int
+	// MaxDepth caps bracket nesting (PHP's max_input_nesting_level). Zero
+	// means DefaultMaxDepth.
+	MaxDepth int
+	// RepeatedAsList turns a plain key sent more than once
+	// (pageFilterId=1&pageFilterId=2) into a list instead of keeping the
+	// last value as PHP does.
+	RepeatedAsList bool
+}
+
+// Decoding limits used when DecodeOptions leave them zero.
+const (
+	DefaultMaxBodyBytes = 8 << 20
+	DefaultMaxParams    = 10000
+	DefaultMaxDepth     = 32
+)
+
+func (o DecodeOptions) withDefaults() DecodeOptions {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxParams <= 0 {
+		o.MaxParams = DefaultMaxParams
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	return o
+}
+
+// DecodeRequest reads the query string and the body (form-urlencoded,
+// multipart or JSON; a body without a content type is sniffed) into one
+// parameter tree. Body names replace query names at the top level. Errors
+// are *APIError of KindMalformed or KindTooLarge.
+func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
+	opts = opts.withDefaults()
+	b := &builder{opts: opts, root: newTree()}
+	if err := b.addQuery(r.URL.RawQuery); err != nil {
+		return nil, err
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return &Params{root: b.root}, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, opts.MaxBodyBytes+1))
+	if err != nil {
+		return nil, Malformed("reading the request body: %v", err)
+	}
+	if int64(len(body)) > opts.MaxBodyBytes {
+		return nil, &APIError{Kind: KindTooLarge, Status: http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("request body exceeds %d bytes", opts.MaxBodyBytes)}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &Params{root: b.root}, nil
+	}
+	bodyTree := &builder{opts: opts, root: newTree(), count: b.count}
+	if err := bodyTree.addBody(r.Header.Get("Content-Type"), body); err != nil {
+		return nil, err
+	}
+	for _, k := range bodyTree.root.keys {
+		b.root.set(k, bodyTree.root.kids[k])
+	}
+	return &Params{root: b.root}, nil
+}
+
+// Malformed builds a KindMalformed error with a formatted message.
+func Malformed(format string, args ...any) *APIError {
+	return &APIError{Kind: KindMalformed, Status: http.StatusBadRequest, Message: fmt.Sprintf(format, args...)}
+}
+
+type builder struct {
+	opts  DecodeOptions
+	root  *Value
+	count int
+	seen  map[string]bool // plain keys seen, for RepeatedAsList
+}
+
+func (b *builder) addBody(contentType string, body []byte) error {
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if contentType == "" || err != nil {
+		mediaType = sniff(body)
+	}
+	switch {
+	case mediaType == "application/x-www-form-urlencoded":
+		return b.addQuery(string(body))
+	case strings.HasPrefix(mediaType, "multipart/"):
+		return b.addMultipart(body, params["boundary"])
+	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") || mediaType == "text/json":
+		return b.addJSON(body)
+	default:
+		// text/plain and anything unknown: decode by what the bytes look like.
+		if sniff(body) == "application/json" {
+			return b.addJSON(body)
+		}
+		return b.addQuery(string(body))
+	}
+}
+
+func sniff(body []byte) string {
+	t := bytes.TrimSpace(body)
+	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		return "application/json"
+	}
+	return "application/x-www-form-urlencoded"
+}
+
+// addQuery decodes a=b&c[d]=e pairs. Like PHP, a pair that fails to unescape
+// is kept as far as it decodes rather than failing the request.
+func (b *builder) addQuery(raw string) error {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			key = k
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			val = v
+		}
+		if err := b.put(key, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) addMultipart(body []byte, boundary string) error {
+	if boundary == "" {
+		return Malformed("multipart body without a boundary")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return Malformed("malformed multipart body: %v", err)
+		}
+		name := part.FormName()
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return Malformed("malformed multipart body: %v", err)
+		}
+		if name == "" {
+			continue
+		}
+		if err := b.put(name, string(data)); err != nil {
+			return err
+		}
+	}
+}
+
+func (b *builder) addJSON(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return Malformed("malformed JSON body: %v", err)
+	}
+	if dec.More() {
+		return Malformed("malformed JSON body: unexpected data after the top-level value")
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return Malformed("JSON body must be an object of parameters")
+	}
+	tree, err := b.fromJSON(obj, 1)
+	if err != nil {
+		return err
+	}
+	for _, k := range tree.keys {
+		b.root.set(k, tree.kids[k])
+	}
+	return nil
+}
+
+func (b *builder) fromJSON(v any, depth int) (*Value, error) {
+	if depth > b.opts.MaxDepth {
+		return nil, tooDeep(b.opts.MaxDepth)
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		node := newTree()
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			c, err := b.fromJSON(t[k], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			node.set(strings.TrimSpace(k), c)
+		}
+		return node, nil
+	case []any:
+		node := newTree()
+		for i, e := range t {
+			c, err := b.fromJSON(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			node.set(fmt.Sprint(i), c)
+		}
+		return node, nil
+	default:
+		b.count++
+		if b.count > b.opts.MaxParams {
+			return nil, tooMany(b.opts.MaxParams)
+		}
+		return &Value{scalar: t}, nil
+	}
+}
+
+func tooDeep(n int) *APIError {
+	return &APIError{Kind: KindTooLarge, Status: http.StatusRequestEntityTooLarge,
+		Message: fmt.Sprintf("parameters nested deeper than %d levels", n)}
+}
+
+func tooMany(n int) *APIError {
+	return &APIError{Kind: KindTooLarge, Status: http.StatusRequestEntityTooLarge,
+		Message: fmt.Sprintf("more than %d parameters in one request", n)}
+}
+
+// put stores one key=value pair, expanding PHP bracket syntax:
+// a[b][c]=x, a[]=x (append), a[0]=x. Keys and bracket segments are trimmed
+// of surrounding white space. A key whose brackets do not close is taken
+// literally, whole.
+func (b *builder) put(rawKey, val string) error {
+	b.count++
+	if b.count > b.opts.MaxParams {
+		return tooMany(b.opts.MaxParams)
+	}
+	key := strings.TrimSpace(rawKey)
+	if key == "" {
+		return nil
+	}
+	name, segs := splitKey(key)
+	if len(segs) > b.opts.MaxDepth {
+		return tooDeep(b.opts.MaxDepth)
+	}
+	if len(segs) == 0 {
+		if b.opts.RepeatedAsList {
+			return b.putRepeated(name, val)
+		}
+		b.root.set(name, &Value{scalar: val})
+		return nil
+	}
+	node := b.root.child(name)
+	for i, seg := range segs {
+		if seg == "" {
+			seg = node.nextIndex()
+		}
+		if i == len(segs)-1 {
+			node.set(seg, &Value{scalar: val})
+			break
+		}
+		node = node.child(seg)
+	}
+	return nil
+}
+
+func (b *builder) putRepeated(name, val string) error {
+	if b.seen == nil {
+		b.seen = map[string]bool{}
+	}
+	cur := b.root.kids[name]
+	switch {
+	case !b.seen[name] || cur == nil:
+		b.root.set(name, &Value{scalar: val})
+	case cur.IsTree():
+		cur.set(cur.nextIndex(), &Value{scalar: val})
+	default:
+		list := newTree()
+		list.set("0", cur)
+		list.set("1", &Value{scalar: val})
+		b.root.set(name, list)
+	}
+	b.seen[name] = true
+	return nil
+}
+
+// splitKey splits users_ids[0][x] into "users_ids" and ["0","x"]. Unclosed
+// brackets make the whole key a plain name.
+func splitKey(key string) (string, []string) {
+	open := strings.IndexByte(key, '[')
+	if open <= 0 {
+		return key, nil
+	}
+	name := strings.TrimSpace(key[:open])
+	rest := key[open:]
+	var segs []string
+	for len(rest) > 0 && rest[0] == '[' {
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return key, nil
+		}
+		segs = append(segs, strings.TrimSpace(rest[1:end]))
+		rest = rest[end+1:]
+	}
+	// PHP ignores anything after the last closing bracket.
+	return name, segs
+}

@@ -1,0 +1,109 @@
+package core
+
+import (
+	"strings"
+	"sync"
+	"time"
+)
+
+// Exchange is one journal record: a request and the answer it got.
+type Exchange struct {
+	Seq       uint64         `json:"seq"`
+	Time      time.Time      `json:"time"` // emulator clock
+	Vendor    string         `json:"vendor"`
+	Operation string         `json:"operation"` // route name; "" when no route matched
+	Method    string         `json:"method"`
+	Path      string         `json:"path"`
+	Tenant    string         `json:"tenant,omitempty"`
+	Params    map[string]any `json:"params,omitempty"`
+	Status    int            `json:"status"`
+	Error     string         `json:"error,omitempty"` // the vendor error code or message, when failed
+	Fault     string         `json:"fault,omitempty"` // the fault rule that fired, if any
+	Note      string         `json:"note,omitempty"`  // e.g. the nearest known operations of an unknown one
+	Duration  time.Duration  `json:"duration_ns"`
+}
+
+// Journal keeps the most recent exchanges in a fixed-size ring, so memory
+// stays bounded however many requests an instance serves.
+type Journal struct {
+	mu   sync.Mutex
+	ring []Exchange
+	next uint64 // sequence number of the next record
+}
+
+// DefaultJournalSize is how many exchanges a journal keeps by default.
+const DefaultJournalSize = 2000
+
+// NewJournal returns a journal keeping the last size exchanges.
+func NewJournal(size int) *Journal {
+	if size <= 0 {
+		size = DefaultJournalSize
+	}
+	return &Journal{ring: make([]Exchange, size), next: 1}
+}
+
+// Record appends an exchange, overwriting the oldest when full, and
+// returns its sequence number.
+func (j *Journal) Record(e Exchange) uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e.Seq = j.next
+	j.ring[int(j.next%uint64(len(j.ring)))] = e
+	j.next++
+	return e.Seq
+}
+
+// Clear empties the journal; sequence numbers keep growing.
+func (j *Journal) Clear() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := range j.ring {
+		j.ring[i] = Exchange{}
+	}
+}
+
+// JournalFilter selects exchanges; zero fields match everything.
+type JournalFilter struct {
+	Vendor    string
+	Operation string // exact route name, case-insensitive
+	AfterSeq  uint64 // only records with a higher sequence number
+	Since     time.Time
+	Limit     int // the newest Limit matches; 0 = all
+}
+
+// Match reports whether e passes the filter.
+func (f JournalFilter) Match(e *Exchange) bool {
+	return (f.Vendor == "" || strings.EqualFold(e.Vendor, f.Vendor)) &&
+		(f.Operation == "" || strings.EqualFold(e.Operation, f.Operation)) &&
+		e.Seq > f.AfterSeq &&
+		(f.Since.IsZero() || !e.Time.Before(f.Since))
+}
+
+// Find returns the kept exchanges that match, oldest first.
+func (j *Journal) Find(f JournalFilter) []Exchange {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := uint64(len(j.ring))
+	first := uint64(1)
+	if j.next > n {
+		first = j.next - n
+	}
+	out := []Exchange{}
+	for seq := first; seq < j.next; seq++ {
+		e := &j.ring[int(seq%n)]
+		if e.Seq == seq && f.Match(e) {
+			out = append(out, *e)
+		}
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out
+}
+
+// LastSeq is the sequence number of the newest record (0 when none yet).
+func (j *Journal) LastSeq() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.next - 1
+}

@@ -1,0 +1,239 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/mux"
+)
+
+// Vendor is what each vendor package provides to be served.
+type Vendor interface {
+	// Name is the vendor's short name and route-name prefix ("imbachat").
+	Name() string
+	// PathPrefix is the path under which all its routes live ("/imbachat").
+	PathPrefix() string
+	// Routes is the vendor's route table.
+	Routes() []Route
+	// DecodeOptions shapes request decoding for this vendor.
+	DecodeOptions() DecodeOptions
+	// RenderError renders any APIError in the vendor's own error format.
+	RenderError(*Request, *APIError) *Response
+	// Indexes are the vendor's store indexes, created after every open.
+	Indexes() []Index
+	// ApplyFixtures writes the vendor's section of a validated fixture or
+	// seed document into the store: documents replace those with the same
+	// id, and id sequences move above every id written.
+	ApplyFixtures(tx *Tx, section json.RawMessage) error
+}
+
+// FaultHook may replace or alter the answer to a decoded request (the
+// scenario engine). serve writes the real answer; a hook that lets the
+// request through calls it, one that answers itself does not. A hook names
+// the rule that fired in ex.Fault.
+type FaultHook interface {
+	Intercept(w http.ResponseWriter, req *Request, ex *Exchange, serve func(http.ResponseWriter))
+}
+
+// Hooks are the shared services every mounted vendor route uses.
+type Hooks struct {
+	Clock   *Clock
+	Journal *Journal
+	Logger  *slog.Logger
+	Fault   FaultHook // nil: no faults
+}
+
+// Mount registers a vendor's routes on r, each under its name, plus a
+// catch-all under the vendor's prefix that answers unknown paths with the
+// vendor's own not-found error. Route methods are checked by the adapter, so
+// a wrong method gets the vendor's error rather than a bare 405.
+func Mount(r *mux.Router, v Vendor, h Hooks) {
+	for _, rt := range v.Routes() {
+		rt := rt
+		mr := r.Handle(rt.Path, &adapter{v: v, h: h, route: &rt}).Name(rt.Name)
+		if rt.Match != nil {
+			match := rt.Match
+			mr.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool { return match(req) })
+		}
+	}
+	r.PathPrefix(v.PathPrefix()).Handler(&adapter{v: v, h: h}).Name(v.Name() + ".not_found")
+}
+
+type adapter struct {
+	v     Vendor
+	h     Hooks
+	route *Route // nil: no route matched
+}
+
+// statusWriter remembers what was written, so that a panic after the
+// headers went out is not answered twice.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (hijacking,
+// flushing) through this wrapper.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (a *adapter) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	w := &statusWriter{ResponseWriter: rw}
+	req := &Request{HTTP: r, Vendor: a.v.Name(), Vars: mux.Vars(r), Now: a.h.Clock.Now(), Params: NewParams()}
+	ex := &Exchange{Time: req.Now, Vendor: req.Vendor, Method: r.Method, Path: r.URL.Path}
+	if a.route != nil {
+		req.Route, ex.Operation = a.route.Name, a.route.Name
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p) // a deliberate abort (a dropped connection) stays one
+			}
+			a.h.Logger.Error("handler panic", "route", req.Route, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if w.status == 0 {
+				a.fail(w, req, ex, Internal(fmt.Errorf("panic: %v", p)))
+			}
+		}
+		ex.Status, ex.Tenant, ex.Duration = w.status, req.Tenant, time.Since(start)
+		ex.Params = summarize(req.Params)
+		a.h.Journal.Record(*ex)
+	}()
+
+	params, err := DecodeRequest(r, a.v.DecodeOptions())
+	if err != nil {
+		a.fail(w, req, ex, err)
+		return
+	}
+	req.Params = params
+	serve := func(out http.ResponseWriter) { a.serve(out, req, ex) }
+	if a.h.Fault != nil {
+		a.h.Fault.Intercept(w, req, ex, serve)
+		return
+	}
+	serve(w)
+}
+
+// serve runs the real operation: method check, auth, handler, render.
+func (a *adapter) serve(w http.ResponseWriter, req *Request, ex *Exchange) {
+	if a.route == nil {
+		a.fail(w, req, ex, &APIError{Kind: KindNotFound, Status: http.StatusNotFound,
+			Message: "no such operation: " + req.HTTP.Method + " " + req.HTTP.URL.Path})
+		return
+	}
+	if !methodAllowed(a.route.Methods, req.HTTP.Method) {
+		e := &APIError{Kind: KindMethodNotAllowed, Status: http.StatusMethodNotAllowed,
+			Message: fmt.Sprintf("%s does not accept %s (use %s)", a.route.Name, req.HTTP.Method, strings.Join(a.route.Methods, ", "))}
+		a.fail(w, req, ex, e.WithHeader("Allow", strings.Join(a.route.Methods, ", ")))
+		return
+	}
+	if a.route.Auth != nil {
+		if err := a.route.Auth(req); err != nil {
+			a.fail(w, req, ex, err)
+			return
+		}
+	}
+	resp, err := a.route.Handler(req)
+	if err != nil {
+		a.fail(w, req, ex, err)
+		return
+	}
+	a.write(w, req, ex, resp)
+}
+
+func methodAllowed(allowed []string, m string) bool {
+	if len(allowed) == 0 {
+		return true
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(a, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// fail renders err through the vendor's renderer.
+func (a *adapter) fail(w http.ResponseWriter, req *Request, ex *Exchange, err error) {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		a.h.Logger.Error("handler error", "route", req.Route, "err", err)
+		apiErr = Internal(err)
+	}
+	if apiErr.Code != "" {
+		ex.Error = apiErr.Code
+	} else {
+		ex.Error = apiErr.Message
+	}
+	resp := a.v.RenderError(req, apiErr)
+	for k, vs := range apiErr.Header {
+		if resp.Header == nil {
+			resp.Header = http.Header{}
+		}
+		resp.Header[k] = vs
+	}
+	a.write(w, req, ex, resp)
+}
+
+func (a *adapter) write(w http.ResponseWriter, req *Request, ex *Exchange, resp *Response) {
+	if _, err := resp.Write(w); err != nil {
+		a.h.Logger.Warn("writing response", "route", req.Route, "err", err)
+	}
+}
+
+// Journal records keep parameters small: long strings are cut and big trees
+// summarized, so a bounded journal stays bounded in bytes too.
+const (
+	journalMaxString = 512
+	journalMaxKeys   = 64
+)
+
+func summarize(p *Params) map[string]any {
+	if p == nil || p.Root().Len() == 0 {
+		return nil
+	}
+	m, _ := summarizeValue(p.Root(), 0).(map[string]any)
+	return m
+}
+
+func summarizeValue(v *Value, depth int) any {
+	if !v.IsTree() {
+		if s, ok := v.Scalar().(string); ok && len(s) > journalMaxString {
+			cut := s[:journalMaxString]
+			for !utf8.ValidString(cut) {
+				cut = cut[:len(cut)-1]
+			}
+			return fmt.Sprintf("%s…(%d bytes)", cut, len(s))
+		}
+		return v.Scalar()
+	}
+	out := map[string]any{}
+	for i, k := range v.Keys() {
+		if i == journalMaxKeys || depth > 8 {
+			out["…"] = fmt.Sprintf("%d more", v.Len()-i)
+			break
+		}
+		out[k] = summarizeValue(v.Lookup(k), depth+1)
+	}
+	return out
+}

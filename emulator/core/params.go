@@ -1,0 +1,230 @@
+package core
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Value is one node of a decoded parameter tree. A leaf holds a scalar
+// (a string from a query or form, or a string, json.Number, bool or nil from
+// a JSON body); an inner node holds named children in arrival order, the way
+// PHP builds $_POST from keys such as users_ids[0]=3 or ATTACH[0][MESSAGE]=x.
+type Value struct {
+	scalar any
+	keys   []string
+	kids   map[string]*Value
+}
+
+// Params is the whole decoded parameter tree of one request: query string and
+// body merged, body winning on a top-level name.
+type Params struct {
+	root *Value
+}
+
+// NewParams returns an empty parameter tree.
+func NewParams() *Params { return &Params{root: newTree()} }
+
+func newTree() *Value { return &Value{kids: map[string]*Value{}} }
+
+// Root is the top node of the tree.
+func (p *Params) Root() *Value { return p.root }
+
+// Lookup returns the value at the given path of names, or nil.
+func (p *Params) Lookup(path ...string) *Value { return p.root.Lookup(path...) }
+
+// Has reports whether a top-level name was sent at all (even empty).
+func (p *Params) Has(name string) bool { return p.root.Lookup(name) != nil }
+
+// String returns the scalar at a top-level name as a string (PHP-style
+// conversion for JSON scalars) and whether it was sent as a scalar.
+func (p *Params) String(name string) (string, bool) {
+	v := p.root.Lookup(name)
+	if v == nil || v.IsTree() {
+		return "", false
+	}
+	return v.String(), true
+}
+
+// Names lists the top-level names in arrival order.
+func (p *Params) Names() []string { return p.root.Keys() }
+
+// Map converts the tree to plain JSON-friendly values (map[string]any,
+// string, json.Number, bool, nil), for journals and matching.
+func (p *Params) Map() map[string]any {
+	m, _ := p.root.Plain().(map[string]any)
+	return m
+}
+
+// IsTree reports whether the value has children rather than a scalar.
+func (v *Value) IsTree() bool { return v != nil && v.kids != nil }
+
+// Lookup walks children by exact name.
+func (v *Value) Lookup(path ...string) *Value {
+	cur := v
+	for _, name := range path {
+		if cur == nil || !cur.IsTree() {
+			return nil
+		}
+		cur = cur.kids[name]
+	}
+	return cur
+}
+
+// LookupFold finds a direct child whose name equals name case-insensitively,
+// preferring an exact match (Bitrix24 handlers upper-case their parameters).
+func (v *Value) LookupFold(name string) *Value {
+	if !v.IsTree() {
+		return nil
+	}
+	if c, ok := v.kids[name]; ok {
+		return c
+	}
+	for _, k := range v.keys {
+		if strings.EqualFold(k, name) {
+			return v.kids[k]
+		}
+	}
+	return nil
+}
+
+// Keys lists the children's names in arrival order.
+func (v *Value) Keys() []string {
+	if !v.IsTree() {
+		return nil
+	}
+	return append([]string(nil), v.keys...)
+}
+
+// Len is the number of children (0 for a scalar).
+func (v *Value) Len() int {
+	if !v.IsTree() {
+		return 0
+	}
+	return len(v.keys)
+}
+
+// Children returns the child nodes in arrival order.
+func (v *Value) Children() []*Value {
+	if !v.IsTree() {
+		return nil
+	}
+	out := make([]*Value, 0, len(v.keys))
+	for _, k := range v.keys {
+		out = append(out, v.kids[k])
+	}
+	return out
+}
+
+// Scalar returns the raw scalar (nil for a tree).
+func (v *Value) Scalar() any {
+	if v == nil || v.IsTree() {
+		return nil
+	}
+	return v.scalar
+}
+
+// String converts a scalar the way PHP's string cast does: true is "1",
+// false and null are "", numbers keep their JSON text. A tree gives "".
+func (v *Value) String() string {
+	if v == nil || v.IsTree() {
+		return ""
+	}
+	switch s := v.scalar.(type) {
+	case string:
+		return s
+	case json.Number:
+		return s.String()
+	case bool:
+		if s {
+			return "1"
+		}
+		return ""
+	default:
+		return ""
+	}
+}
+
+// Strings returns a scalar as a one-element list, or a tree's scalar
+// children in arrival order (nested trees are skipped).
+func (v *Value) Strings() []string {
+	if v == nil {
+		return nil
+	}
+	if !v.IsTree() {
+		return []string{v.String()}
+	}
+	out := make([]string, 0, len(v.keys))
+	for _, k := range v.keys {
+		if c := v.kids[k]; !c.IsTree() {
+			out = append(out, c.String())
+		}
+	}
+	return out
+}
+
+// Plain converts the node to plain Go values.
+func (v *Value) Plain() any {
+	if v == nil {
+		return nil
+	}
+	if !v.IsTree() {
+		return v.scalar
+	}
+	m := make(map[string]any, len(v.keys))
+	for _, k := range v.keys {
+		m[k] = v.kids[k].Plain()
+	}
+	return m
+}
+
+// set stores child name, replacing what was there (PHP: the last key wins).
+func (v *Value) set(name string, child *Value) {
+	if _, ok := v.kids[name]; !ok {
+		v.keys = append(v.keys, name)
+	}
+	v.kids[name] = child
+}
+
+// child returns the tree child name, turning a missing or scalar child into
+// an empty tree (PHP: a=1&a[b]=2 makes a an array).
+func (v *Value) child(name string) *Value {
+	c := v.kids[name]
+	if c == nil || !c.IsTree() {
+		c = newTree()
+		v.set(name, c)
+	}
+	return c
+}
+
+// nextIndex is PHP's next array index for an empty [] key: one above the
+// highest non-negative integer key so far.
+func (v *Value) nextIndex() string {
+	next := 0
+	for _, k := range v.keys {
+		if n, err := strconv.Atoi(k); err == nil && n >= next {
+			next = n + 1
+		}
+	}
+	return strconv.Itoa(next)
+}
+
+// SortedKeys lists children's names with integer keys in numeric order first,
+// then the others in arrival order.
+func (v *Value) SortedKeys() []string {
+	keys := v.Keys()
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, ea := strconv.Atoi(keys[i])
+		b, eb := strconv.Atoi(keys[j])
+		switch {
+		case ea == nil && eb == nil:
+			return a < b
+		case ea == nil:
+			return true
+		default:
+			return false
+		}
+	})
+	return keys
+}

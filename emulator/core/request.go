@@ -1,0 +1,22 @@
+package core
+
+import (
+	"net/http"
+	"time"
+)
+
+// Request is one decoded vendor request as handlers see it.
+type Request struct {
+	HTTP   *http.Request
+	Vendor string            // "imbachat"
+	Route  string            // the route's name, "imbachat.get_rooms"
+	Vars   map[string]string // path variables
+	Params *Params           // query and body merged
+	Now    time.Time         // the emulator clock when the request arrived
+	// Tenant names the authenticated tenant (a widget, a portal, an
+	// account); auth sets it, the journal and fault matching read it.
+	Tenant string
+	// Principal is what auth established (a vendor's own type), for the
+	// handler to use.
+	Principal any
+}

@@ -1,0 +1,71 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// Response is what a handler answers: a status, headers and a body that is
+// either a value encoded as JSON or raw bytes with their content type.
+type Response struct {
+	Status      int
+	Header      http.Header
+	Body        any    // encoded as JSON unless Raw is set
+	Raw         []byte // sent as is
+	ContentType string // defaults to application/json for Body
+}
+
+// JSON answers status with v encoded as JSON.
+func JSON(status int, v any) *Response { return &Response{Status: status, Body: v} }
+
+// OK answers 200 with v encoded as JSON.
+func OK(v any) *Response { return JSON(http.StatusOK, v) }
+
+// Encode returns the response body bytes and content type. Values are
+// encoded without HTML escaping, so UTF-8 text and URLs go out as sent.
+func (r *Response) Encode() ([]byte, string, error) {
+	if r.Raw != nil || r.Body == nil {
+		ct := r.ContentType
+		if ct == "" && r.Raw != nil {
+			ct = "application/octet-stream"
+		}
+		return r.Raw, ct, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r.Body); err != nil {
+		return nil, "", err
+	}
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	ct := r.ContentType
+	if ct == "" {
+		ct = "application/json; charset=utf-8"
+	}
+	return body, ct, nil
+}
+
+// Write sends the response. It reports the status actually written.
+func (r *Response) Write(w http.ResponseWriter) (int, error) {
+	body, ct, err := r.Encode()
+	if err != nil {
+		return 0, err
+	}
+	h := w.Header()
+	for k, vs := range r.Header {
+		h[k] = append([]string(nil), vs...)
+	}
+	if ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	status := r.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, err = w.Write(body)
+	return status, err
+}

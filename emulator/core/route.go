@@ -1,0 +1,24 @@
+package core
+
+import "net/http"
+
+// HandlerFunc answers one decoded request. It returns a *Response, or an
+// error: an *APIError is rendered by the vendor, anything else becomes the
+// vendor's internal error.
+type HandlerFunc func(*Request) (*Response, error)
+
+// AuthFunc checks a request's credentials before its handler runs and may
+// set Request.Tenant. It returns an *APIError to refuse the request.
+type AuthFunc func(*Request) error
+
+// Route is one named vendor operation.
+type Route struct {
+	Name    string   // "<vendor>.<operation>", unique
+	Methods []string // HTTP methods; empty means any
+	Path    string   // gorilla/mux template, absolute ("/imbachat/v2/{imba_id}/get_rooms")
+	Auth    AuthFunc // optional
+	// Match optionally narrows when the route applies beyond its path
+	// (e.g. a Bitrix24 method name matched case-insensitively).
+	Match   func(*http.Request) bool
+	Handler HandlerFunc
+}

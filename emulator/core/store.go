@@ -1,0 +1,215 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/tidwall/buntdb"
+)
+
+// Store holds all vendor state in buntdb: JSON documents under keys
+// "<vendor>:<kind>:<zero-padded id>", in memory or in a data file.
+type Store struct {
+	db      *buntdb.DB
+	path    string
+	indexes []Index
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Index is a secondary index over the JSON documents whose keys match
+// Pattern, ordered by the JSON fields given (gjson paths), then by key.
+type Index struct {
+	Name    string
+	Pattern string
+	Fields  []string
+}
+
+// ErrNotFound is returned by Tx.Get's callers' helpers when a key is absent.
+var ErrNotFound = errors.New("not found")
+
+// OpenStore opens a store: in memory when path is "" or ":memory:", else a
+// data file (created if missing, every write synced before it is
+// acknowledged). A data file that cannot be read is an error that names it.
+func OpenStore(path string) (*Store, error) {
+	if path == "" {
+		path = ":memory:"
+	}
+	db, err := buntdb.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening data file %s: %w", path, err)
+	}
+	if path != ":memory:" {
+		var cfg buntdb.Config
+		if err := db.ReadConfig(&cfg); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("configuring data file %s: %w", path, err)
+		}
+		cfg.SyncPolicy = buntdb.Always
+		if err := db.SetConfig(cfg); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("configuring data file %s: %w", path, err)
+		}
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// Persistent reports whether the store writes to a data file.
+func (s *Store) Persistent() bool { return s.path != ":memory:" }
+
+// CreateIndexes creates indexes (buntdb does not persist them, so this runs
+// after every open). Creating an existing index again is not an error.
+func (s *Store) CreateIndexes(idx ...Index) error {
+	for _, ix := range idx {
+		less := make([]func(a, b string) bool, 0, len(ix.Fields))
+		for _, f := range ix.Fields {
+			less = append(less, buntdb.IndexJSON(f))
+		}
+		err := s.db.CreateIndex(ix.Name, ix.Pattern, less...)
+		if err != nil && !errors.Is(err, buntdb.ErrIndexExists) {
+			return fmt.Errorf("creating index %s: %w", ix.Name, err)
+		}
+		s.indexes = append(s.indexes, ix)
+	}
+	return nil
+}
+
+// Close closes the store, flushing a data file; later calls do nothing.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.db.Close() })
+	return s.closeErr
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(tx *Tx) error) error {
+	return s.db.View(func(t *buntdb.Tx) error { return fn(&Tx{tx: t}) })
+}
+
+// Update runs fn in a read-write transaction; an error rolls it back.
+func (s *Store) Update(fn func(tx *Tx) error) error {
+	return s.db.Update(func(t *buntdb.Tx) error { return fn(&Tx{tx: t}) })
+}
+
+// DeleteAll removes every key in the transaction (indexes stay).
+func (t *Tx) DeleteAll() error { return t.tx.DeleteAll() }
+
+// Tx is a store transaction.
+type Tx struct{ tx *buntdb.Tx }
+
+// Key builds "<vendor>:<kind>:<id padded to 12 digits>" so that keys sort by id.
+func Key(vendor, kind string, id int64) string {
+	return fmt.Sprintf("%s:%s:%012d", vendor, kind, id)
+}
+
+// Get decodes the document at key into v; found is false when it is absent.
+func (t *Tx) Get(key string, v any) (found bool, err error) {
+	raw, err := t.tx.Get(key)
+	if errors.Is(err, buntdb.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return false, fmt.Errorf("decoding %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// Put stores v as JSON at key.
+func (t *Tx) Put(key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", key, err)
+	}
+	_, _, err = t.tx.Set(key, string(raw), nil)
+	return err
+}
+
+// Delete removes key; an absent key is not an error.
+func (t *Tx) Delete(key string) error {
+	_, err := t.tx.Delete(key)
+	if errors.Is(err, buntdb.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Scan calls fn with every key and raw JSON document whose key matches
+// pattern (a buntdb glob such as "imbachat:room:*"), in key order, until fn
+// returns false.
+func (t *Tx) Scan(pattern string, fn func(key, raw string) bool) error {
+	return t.tx.AscendKeys(pattern, fn)
+}
+
+// ScanIndex walks an index from its start, in index order.
+func (t *Tx) ScanIndex(index string, fn func(key, raw string) bool) error {
+	return t.tx.Ascend(index, fn)
+}
+
+// ScanIndexEqual walks the documents of an index whose indexed fields equal
+// the pivot document's, e.g. pivot `{"imba_id":627}`.
+func (t *Tx) ScanIndexEqual(index, pivot string, fn func(key, raw string) bool) error {
+	return t.tx.AscendEqual(index, pivot, fn)
+}
+
+// ScanIndexRange walks the documents of an index from greaterOrEqual up to
+// (not including) lessThan, both pivot documents.
+func (t *Tx) ScanIndexRange(index, greaterOrEqual, lessThan string, fn func(key, raw string) bool) error {
+	return t.tx.AscendRange(index, greaterOrEqual, lessThan, fn)
+}
+
+func seqKey(name string) string { return "seq:" + name }
+
+// NextID returns the next number of sequence name (1, 2, ... or one above
+// the highest value passed to BumpID).
+func (t *Tx) NextID(name string) (int64, error) {
+	cur, err := t.seq(name)
+	if err != nil {
+		return 0, err
+	}
+	cur++
+	_, _, err = t.tx.Set(seqKey(name), strconv.FormatInt(cur, 10), nil)
+	return cur, err
+}
+
+// BumpID makes sure sequence name will hand out ids above id.
+func (t *Tx) BumpID(name string, id int64) error {
+	cur, err := t.seq(name)
+	if err != nil || cur >= id {
+		return err
+	}
+	_, _, err = t.tx.Set(seqKey(name), strconv.FormatInt(id, 10), nil)
+	return err
+}
+
+func (t *Tx) seq(name string) (int64, error) {
+	raw, err := t.tx.Get(seqKey(name))
+	if errors.Is(err, buntdb.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(raw, 10, 64)
+}
+
+// Meta reads a plain string value kept beside the documents (markers such
+// as "fixtures loaded").
+func (t *Tx) Meta(name string) (string, bool, error) {
+	raw, err := t.tx.Get("meta:" + name)
+	if errors.Is(err, buntdb.ErrNotFound) {
+		return "", false, nil
+	}
+	return raw, err == nil, err
+}
+
+// SetMeta stores a plain string value beside the documents.
+func (t *Tx) SetMeta(name, value string) error {
+	_, _, err := t.tx.Set("meta:"+name, value, nil)
+	return err
+}
