@@ -1,0 +1,87 @@
+package imbachat
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// param returns a scalar parameter with surrounding white space removed;
+// an empty value counts as not sent (curl --form 'room_pipe=').
+func param(req *core.Request, name string) (string, bool) {
+	v, ok := req.Params.String(name)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+// intParam parses a required integer parameter.
+func intParam(req *core.Request, name string) (int64, error) {
+	v, ok, err := optionalInt(req, name)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, errRequired(name)
+	}
+	return v, nil
+}
+
+// optionalInt parses an integer parameter if it was sent.
+func optionalInt(req *core.Request, name string) (int64, bool, error) {
+	if v := req.Params.Lookup(name); v != nil && v.IsTree() {
+		return 0, false, errInvalid(name, "expected an integer, got an array")
+	}
+	s, ok := param(req, name)
+	if !ok {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false, errInvalid(name, "expected an integer, got %q", s)
+	}
+	return n, true, nil
+}
+
+// optionalBool parses 0/1/true/false if sent.
+func optionalBool(req *core.Request, name string) (bool, bool, error) {
+	s, ok := param(req, name)
+	if !ok {
+		return false, false, nil
+	}
+	switch strings.ToLower(s) {
+	case "1", "true":
+		return true, true, nil
+	case "0", "false":
+		return false, true, nil
+	}
+	return false, false, errInvalid(name, "expected 0 or 1, got %q", s)
+}
+
+// dateFilter matches a timestamp against a last_message_date/date filter:
+// "2020-12-19" matches that UTC day, "2020-12-19 20:42:07" that second.
+type dateFilter struct {
+	from, to time.Time // [from, to)
+}
+
+func optionalDate(req *core.Request, name string) (*dateFilter, error) {
+	s, ok := param(req, name)
+	if !ok {
+		return nil, nil
+	}
+	if t, err := time.Parse(dateLayout, s); err == nil {
+		return &dateFilter{from: t, to: t.Add(time.Second)}, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return &dateFilter{from: t, to: t.AddDate(0, 0, 1)}, nil
+	}
+	return nil, errInvalid(name, "expected a date YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, got %q", s)
+}
+
+func (f *dateFilter) match(t *time.Time) bool {
+	if f == nil {
+		return true
+	}
+	return t != nil && !t.Before(f.from) && t.Before(f.to)
+}

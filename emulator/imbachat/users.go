@@ -1,0 +1,151 @@
+package imbachat
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// userObject is a user as get_users shows it: "remote_user_id" a string,
+// "login"/"password" the string "NULL" when unset, "user_data" and
+// "deleted_at" real nulls.
+type userObject struct {
+	ID           int64           `json:"id"`
+	DeletedAt    any             `json:"deleted_at"`
+	CreatedAt    any             `json:"created_at"`
+	UpdatedAt    any             `json:"updated_at"`
+	RemoteUserID string          `json:"remote_user_id"`
+	UserData     json.RawMessage `json:"user_data"`
+	ImbaID       int64           `json:"imba_id"`
+	Login        string          `json:"login"`
+	Password     string          `json:"password"`
+	Status       string          `json:"status"`
+	AvatarURL    string          `json:"avatar_url"`
+}
+
+func (u *user) object() userObject {
+	data := u.UserData
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	return userObject{ID: u.ID, DeletedAt: formatDate(u.DeletedAt), CreatedAt: formatDate(&u.CreatedAt),
+		UpdatedAt: formatDate(&u.UpdatedAt), RemoteUserID: u.RemoteUserID, UserData: data, ImbaID: u.ImbaID,
+		Login: u.Login, Password: u.Password, Status: u.Status, AvatarURL: u.AvatarURL}
+}
+
+type userFilter struct {
+	login, status *string
+	id, imbaID    *int64
+	lastMessage   *dateFilter
+	banned        *bool
+}
+
+func parseUserFilter(req *core.Request) (*userFilter, error) {
+	f := &userFilter{}
+	if v, ok := param(req, "login"); ok {
+		f.login = &v
+	}
+	if v, ok := param(req, "status"); ok {
+		v = strings.ToLower(v)
+		switch v {
+		case "administrator":
+			v = "admin" // the filter doc's word for the "admin" status users carry
+		case "user", "admin":
+		default:
+			return nil, errInvalid("status", "possible values are user and admin (administrator), got %q", v)
+		}
+		f.status = &v
+	}
+	for name, dst := range map[string]**int64{"id": &f.id, "imba_id": &f.imbaID} {
+		v, ok, err := optionalInt(req, name)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			*dst = &v
+		}
+	}
+	var err error
+	if f.lastMessage, err = optionalDate(req, "last_message_date"); err != nil {
+		return nil, err
+	}
+	if b, ok, err := optionalBool(req, "banned"); err != nil {
+		return nil, err
+	} else if ok {
+		f.banned = &b
+	}
+	return f, nil
+}
+
+func (f *userFilter) match(u *user) bool {
+	return u.DeletedAt == nil &&
+		(f.login == nil || *f.login == u.Login) && (f.status == nil || *f.status == u.Status) &&
+		(f.id == nil || *f.id == u.ID) && (f.imbaID == nil || *f.imbaID == u.ImbaID) &&
+		f.lastMessage.match(u.LastMessageAt) && (f.banned == nil || *f.banned == u.Banned)
+}
+
+// getUsers implements "API for getting a list of users with filters
+// applied": the widget's users in id order, narrowed by login, id, imba_id,
+// status, last_message_date and banned.
+func (s *Service) getUsers(req *core.Request) (*core.Response, error) {
+	w := req.Principal.(*principal).Widget
+	f, err := parseUserFilter(req)
+	if err != nil {
+		return nil, err
+	}
+	out := []userObject{}
+	err = s.deps.Store.View(func(tx *core.Tx) error {
+		users, err := widgetUsers(tx, w.ImbaID)
+		for i := range users {
+			if f.match(&users[i]) {
+				out = append(out, users[i].object())
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return core.OK(v2Envelope{Success: "true", Data: out, Code: 200}), nil
+}
+
+func widgetUsers(tx *core.Tx, imbaID int64) ([]user, error) {
+	var out []user
+	var decodeErr error
+	err := tx.ScanIndexEqual(idxUserWidget, fmt.Sprintf(`{"imba_id":%d}`, imbaID), func(_, raw string) bool {
+		var u user
+		if decodeErr = json.Unmarshal([]byte(raw), &u); decodeErr != nil {
+			return false
+		}
+		out = append(out, u)
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	return out, err
+}
+
+// userByRemoteID finds a widget's user by the external site's id.
+func userByRemoteID(tx *core.Tx, imbaID int64, remote string) (*user, error) {
+	pivot, _ := json.Marshal(map[string]any{"imba_id": imbaID, "remote_user_id": remote})
+	var out *user
+	var decodeErr error
+	err := tx.ScanIndexEqual(idxUserRemote, string(pivot), func(_, raw string) bool {
+		var u user
+		if decodeErr = json.Unmarshal([]byte(raw), &u); decodeErr != nil {
+			return false
+		}
+		if u.DeletedAt == nil {
+			out = &u
+			return false
+		}
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	return out, err
+}
