@@ -1,0 +1,258 @@
+// Command chatemu serves the emulated ImbaChat, Bitrix24 and ImBox APIs
+// and the control plane on one port.
+//
+//	chatemu [flags]            serve (default :8080, embedded fixtures)
+//	chatemu validate FILE...   check fixture/seed documents against the schemas
+//	chatemu healthcheck        exit 0 when the local server answers healthz
+//	chatemu version            print the version
+//
+// Every flag has an environment variable (CHATEMU_ADDR, ...); a flag given on
+// the command line wins over its variable.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "validate":
+			return validate(args[1:], stdout, stderr)
+		case "healthcheck":
+			return healthcheck(args[1:], stderr)
+		case "version":
+			fmt.Fprintln(stdout, "chatemu", version)
+			return 0
+		}
+	}
+	opts, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "chatemu:", err)
+		return 2
+	}
+	if err := serve(opts, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "chatemu:", err)
+		return 1
+	}
+	return 0
+}
+
+// options are the serve flags.
+type options struct {
+	addr, fixtures, data, logLevel, adminToken, clock string
+	seed                                              uint64
+	freeze                                            bool
+	shutdownTimeout                                   time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("chatemu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", env("CHATEMU_ADDR", ":8080"), "listen address (CHATEMU_ADDR)")
+	fs.StringVar(&o.fixtures, "fixtures", env("CHATEMU_FIXTURES", ""), "directory of fixture documents replacing the embedded defaults (CHATEMU_FIXTURES)")
+	fs.StringVar(&o.data, "data", env("CHATEMU_DATA", ""), "keep state in this data file instead of memory (CHATEMU_DATA)")
+	fs.StringVar(&o.logLevel, "log-level", env("CHATEMU_LOG_LEVEL", "info"), "debug, info, warn or error (CHATEMU_LOG_LEVEL)")
+	fs.StringVar(&o.adminToken, "admin-token", env("CHATEMU_ADMIN_TOKEN", ""), "protect the control plane with this bearer token (CHATEMU_ADMIN_TOKEN)")
+	fs.StringVar(&o.clock, "clock", env("CHATEMU_CLOCK", ""), "start the emulator clock at this RFC 3339 time (CHATEMU_CLOCK)")
+	fs.BoolVar(&o.freeze, "freeze-clock", envBool("CHATEMU_FREEZE_CLOCK"), "keep the clock still at --clock until moved (CHATEMU_FREEZE_CLOCK)")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish on SIGINT/SIGTERM")
+	seed := fs.String("seed", env("CHATEMU_SEED", "1"), "random seed for generated ids and fault draws (CHATEMU_SEED)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: chatemu [flags] | chatemu validate FILE... | chatemu healthcheck | chatemu version")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (see chatemu -h)", fs.Arg(0))
+	}
+	n, err := strconv.ParseUint(*seed, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("--seed must be a non-negative integer, got %q", *seed)
+	}
+	o.seed = n
+	return o, nil
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func serve(o *options, stdout, stderr io.Writer) error {
+	logger, err := newLogger(o.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	cfg := emulator.Config{DataFile: o.data, Seed: o.seed, Logger: logger, AdminToken: o.adminToken, FreezeClock: o.freeze}
+	if o.fixtures != "" {
+		if st, err := os.Stat(o.fixtures); err != nil || !st.IsDir() {
+			return fmt.Errorf("--fixtures %s: not a directory", o.fixtures)
+		}
+		cfg.Fixtures = os.DirFS(o.fixtures)
+	}
+	if o.clock != "" {
+		t, err := time.Parse(time.RFC3339, o.clock)
+		if err != nil {
+			return fmt.Errorf("--clock must be an RFC 3339 time: %w", err)
+		}
+		cfg.Clock = t
+	}
+	emu, err := emulator.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer emu.Close()
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           emu,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	base := baseURL(ln.Addr())
+	fmt.Fprintf(stdout, "chatemu %s listening on %s\n", version, base)
+	fmt.Fprintf(stdout, "  ImbaChat       %s/imbachat/\n", base)
+	fmt.Fprintf(stdout, "  control plane  %s/_emulator/\n", base)
+	if o.adminToken == "" && !isLoopback(ln.Addr()) {
+		logger.Warn("the control plane is open to the network: set --admin-token to protect it")
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return emu.Close()
+}
+
+// baseURL is how a client on this machine reaches the listener.
+func baseURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// validate checks fixture or seed documents against the schemas.
+func validate(files []string, stdout, stderr io.Writer) int {
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "usage: chatemu validate FILE...")
+		return 2
+	}
+	bad := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err == nil {
+			_, err = emulator.ParseDocument(f, data)
+		}
+		if err != nil {
+			bad++
+			fmt.Fprintln(stderr, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: valid\n", f)
+	}
+	if bad > 0 {
+		return 1
+	}
+	return 0
+}
+
+// healthcheck asks the local server's healthz (for container HEALTHCHECK,
+// which has no shell or curl in a scratch image).
+func healthcheck(args []string, stderr io.Writer) int {
+	addr := env("CHATEMU_ADDR", ":8080")
+	if len(args) > 0 {
+		addr = args[0]
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/_emulator/healthz", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(stderr, "healthcheck: status", resp.StatusCode)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,227 @@
+package emulator
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/gorilla/mux"
+)
+
+// maxControlBody caps control-plane request bodies (seed documents).
+const maxControlBody = 32 << 20
+
+// routes builds the one router: control plane, then every vendor.
+func (e *Emulator) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.SkipClean(true) // vendors see paths as sent (Bitrix24 clients send //)
+	r.UseEncodedPath()
+	c := r.PathPrefix("/_emulator").Subrouter()
+	c.Handle("/healthz", e.control(e.healthz, false)).Methods(http.MethodGet, http.MethodHead).Name("control.healthz")
+	c.Handle("/reset", e.control(e.reset, true)).Methods(http.MethodPost).Name("control.reset")
+	c.Handle("/requests", e.control(e.requests, true)).Methods(http.MethodGet).Name("control.requests")
+	c.Handle("/requests", e.control(e.clearRequests, true)).Methods(http.MethodDelete).Name("control.requests.clear")
+	c.Handle("/clock", e.control(e.clockGet, true)).Methods(http.MethodGet).Name("control.clock")
+	c.Handle("/clock", e.control(e.clockSet, true)).Methods(http.MethodPost).Name("control.clock.set")
+	c.Handle("/seed", e.control(e.seed, true)).Methods(http.MethodPost).Name("control.seed")
+	c.NotFoundHandler = e.control(func(r *http.Request) (*core.Response, error) {
+		return nil, controlError(http.StatusNotFound, "no control route %s %s", r.Method, r.URL.Path)
+	}, false)
+	c.MethodNotAllowedHandler = e.control(func(r *http.Request) (*core.Response, error) {
+		return nil, controlError(http.StatusMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method)
+	}, false)
+	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger}
+	for _, v := range e.vendors {
+		core.Mount(r, v, hooks)
+	}
+	r.NotFoundHandler = e.control(func(r *http.Request) (*core.Response, error) {
+		return nil, controlError(http.StatusNotFound,
+			"nothing is served at %s: vendor APIs live under /imbachat/, the control plane under /_emulator/", r.URL.Path)
+	}, false)
+	return r
+}
+
+// controlErr is a control-plane error: {"error": ..., "problems": [...]}.
+type controlErr struct {
+	Status   int            `json:"-"`
+	Message  string         `json:"error"`
+	Problems []core.Problem `json:"problems,omitempty"`
+}
+
+func (c *controlErr) Error() string { return c.Message }
+
+func controlError(status int, format string, args ...any) *controlErr {
+	return &controlErr{Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// control adapts a control handler: admin token, recovery, JSON errors.
+// The control plane is never journaled or faulted.
+func (e *Emulator) control(h func(*http.Request) (*core.Response, error), protected bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				e.logger.Error("control panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
+				writeControl(w, nil, controlError(http.StatusInternalServerError, "internal error: %v", p))
+			}
+		}()
+		if protected && e.cfg.AdminToken != "" && !e.adminAuthorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="chatemu control plane"`)
+			writeControl(w, nil, controlError(http.StatusUnauthorized, "the control plane needs Authorization: Bearer <admin token>"))
+			return
+		}
+		resp, err := h(r)
+		writeControl(w, resp, err)
+	})
+}
+
+func (e *Emulator) adminAuthorized(r *http.Request) bool {
+	token := strings.TrimSpace(r.Header.Get("Authorization"))
+	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
+		token = strings.TrimSpace(token[7:])
+	} else {
+		token = r.Header.Get("X-Chatemu-Admin-Token")
+	}
+	return subtle.ConstantTimeCompare([]byte(token), []byte(e.cfg.AdminToken)) == 1
+}
+
+func writeControl(w http.ResponseWriter, resp *core.Response, err error) {
+	if err != nil {
+		var ce *controlErr
+		var ve *core.ValidationError
+		switch {
+		case errors.As(err, &ce):
+		case errors.As(err, &ve):
+			ce = &controlErr{Status: http.StatusBadRequest, Message: ve.Source + " is not valid", Problems: ve.Problems}
+		default:
+			ce = &controlErr{Status: http.StatusBadRequest, Message: err.Error()}
+		}
+		resp = core.JSON(ce.Status, ce)
+	}
+	if resp == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	_, _ = resp.Write(w)
+}
+
+func (e *Emulator) healthz(*http.Request) (*core.Response, error) {
+	return core.OK(map[string]string{"status": "ok"}), nil
+}
+
+func (e *Emulator) reset(*http.Request) (*core.Response, error) {
+	if err := e.Reset(); err != nil {
+		return nil, controlError(http.StatusInternalServerError, "reset failed: %v", err)
+	}
+	return core.OK(map[string]string{"status": "reset"}), nil
+}
+
+// requests lists the journal: ?vendor=&operation=&since=<seq or RFC 3339>&limit=
+func (e *Emulator) requests(r *http.Request) (*core.Response, error) {
+	q := r.URL.Query()
+	f := core.JournalFilter{Vendor: q.Get("vendor"), Operation: q.Get("operation")}
+	if s := q.Get("since"); s != "" {
+		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
+			f.AfterSeq = n
+		} else if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			f.Since = t
+		} else {
+			return nil, controlError(http.StatusBadRequest, "since must be a sequence number or an RFC 3339 time, got %q", s)
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, controlError(http.StatusBadRequest, "limit must be a non-negative integer, got %q", s)
+		}
+		f.Limit = n
+	}
+	return core.OK(map[string]any{"requests": e.journal.Find(f), "last_seq": e.journal.LastSeq()}), nil
+}
+
+func (e *Emulator) clearRequests(*http.Request) (*core.Response, error) {
+	e.journal.Clear()
+	return nil, nil
+}
+
+type clockState struct {
+	Now    time.Time `json:"now"`
+	Frozen bool      `json:"frozen"`
+}
+
+func (e *Emulator) clockGet(*http.Request) (*core.Response, error) {
+	return core.OK(clockState{Now: e.clock.Now(), Frozen: e.clock.Frozen()}), nil
+}
+
+// clockSet takes {"now": RFC 3339, "freeze": bool} and/or {"advance": "168h"}.
+func (e *Emulator) clockSet(r *http.Request) (*core.Response, error) {
+	var body struct {
+		Now     *time.Time `json:"now"`
+		Freeze  *bool      `json:"freeze"`
+		Advance string     `json:"advance"`
+	}
+	if err := decodeControlJSON(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Now == nil && body.Advance == "" && body.Freeze == nil {
+		return nil, controlError(http.StatusBadRequest, `send {"now": "<RFC 3339>", "freeze": true|false} or {"advance": "<Go duration, e.g. 168h>"}`)
+	}
+	var advance time.Duration
+	if body.Advance != "" {
+		d, err := time.ParseDuration(body.Advance)
+		if err != nil {
+			return nil, controlError(http.StatusBadRequest, "advance must be a Go duration such as 90s or 168h, got %q", body.Advance)
+		}
+		advance = d
+	}
+	freeze := e.clock.Frozen()
+	if body.Freeze != nil {
+		freeze = *body.Freeze
+	}
+	switch {
+	case body.Now != nil:
+		e.clock.Set(*body.Now, freeze)
+	case body.Freeze != nil:
+		e.clock.Set(e.clock.Now(), freeze)
+	}
+	if advance != 0 {
+		e.clock.Advance(advance)
+	}
+	return e.clockGet(r)
+}
+
+func (e *Emulator) seed(r *http.Request) (*core.Response, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
+	if err != nil {
+		return nil, controlError(http.StatusBadRequest, "reading the body: %v", err)
+	}
+	if len(data) > maxControlBody {
+		return nil, controlError(http.StatusRequestEntityTooLarge, "seed documents are limited to %d bytes", maxControlBody)
+	}
+	doc, err := e.Seed("request body", data)
+	if err != nil {
+		return nil, err
+	}
+	var vendors []string
+	for _, v := range vendorNames {
+		if _, ok := doc.Sections[v]; ok {
+			vendors = append(vendors, v)
+		}
+	}
+	return core.OK(map[string]any{"status": "seeded", "vendors": vendors}), nil
+}
+
+func decodeControlJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return controlError(http.StatusBadRequest, "malformed JSON body: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+// Package emulator assembles chatemu: one http.Handler serving every
+// vendor's API by path prefix (/imbachat, and in time /rest and /message)
+// plus the control plane under /_emulator/, over one instance's state,
+// clock and request journal.
+package emulator
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/emulator/imbachat"
+	"github.com/gorilla/mux"
+)
+
+// Config configures one emulator instance. The zero value serves the
+// embedded default fixtures from memory on real time.
+type Config struct {
+	// Fixtures replaces the embedded default fixtures with the *.json
+	// documents at the top of this file system.
+	Fixtures fs.FS
+	// SeedDocuments are extra fixture documents (JSON) applied after the
+	// fixtures, at start and at every reset.
+	SeedDocuments [][]byte
+	// DataFile keeps state in a file instead of memory. A file that already
+	// holds state is used as it is; fixtures are loaded only into a new one.
+	DataFile string
+	// Seed seeds the random source (generated ids, fault draws).
+	Seed uint64
+	// Clock, when non-zero, starts the emulator clock at that instant;
+	// FreezeClock stops it there until moved.
+	Clock       time.Time
+	FreezeClock bool
+	// Logger receives the instance's logs; nil discards them.
+	Logger *slog.Logger
+	// AdminToken, when set, protects the control plane (except healthz):
+	// requests must send "Authorization: Bearer <token>".
+	AdminToken string
+	// JournalSize is how many requests the journal keeps (default 2000).
+	JournalSize int
+}
+
+// Emulator is one isolated instance: it implements http.Handler.
+type Emulator struct {
+	cfg     Config
+	store   *core.Store
+	clock   *core.Clock
+	journal *core.Journal
+	logger  *slog.Logger
+	vendors []core.Vendor
+	docs    []*Document
+	router  *mux.Router
+}
+
+// New validates the fixtures, opens the state and builds the handler.
+func New(cfg Config) (*Emulator, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	docs, err := fixtureDocuments(cfg)
+	if err != nil {
+		return nil, err
+	}
+	store, err := core.OpenStore(cfg.DataFile)
+	if err != nil {
+		return nil, err
+	}
+	e := &Emulator{cfg: cfg, store: store, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
+		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
+	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger}
+	e.vendors = []core.Vendor{imbachat.New(deps)}
+	for _, v := range e.vendors {
+		if err := store.CreateIndexes(v.Indexes()...); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	if err := e.loadInitialState(); err != nil {
+		store.Close()
+		return nil, err
+	}
+	e.router = e.routes()
+	return e, nil
+}
+
+func fixtureDocuments(cfg Config) ([]*Document, error) {
+	var docs []*Document
+	var err error
+	if cfg.Fixtures != nil {
+		docs, err = LoadDocuments(cfg.Fixtures)
+	} else {
+		docs, err = defaultDocuments()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading fixtures: %w", err)
+	}
+	docs = append([]*Document(nil), docs...)
+	for i, raw := range cfg.SeedDocuments {
+		doc, err := ParseDocument(fmt.Sprintf("seed document %d", i+1), raw)
+		if err != nil {
+			return nil, fmt.Errorf("loading fixtures: %w", err)
+		}
+		docs = append(docs, doc)
+	}
+	return docs, nil
+}
+
+const metaFixtures = "fixtures-loaded"
+
+// loadInitialState loads the fixtures, unless a data file already holds state.
+func (e *Emulator) loadInitialState() error {
+	return e.store.Update(func(tx *core.Tx) error {
+		if _, loaded, err := tx.Meta(metaFixtures); err != nil || loaded {
+			return err
+		}
+		if err := e.applyDocuments(tx, e.docs); err != nil {
+			return fmt.Errorf("loading fixtures: %w", err)
+		}
+		return tx.SetMeta(metaFixtures, e.clock.Now().Format(time.RFC3339))
+	})
+}
+
+// ServeHTTP serves the vendors' APIs and the control plane.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.router.ServeHTTP(w, r) }
+
+// Reset reloads the fixtures into empty state (in one transaction, so no
+// request sees half of it), clears the journal and resets the clock.
+func (e *Emulator) Reset() error {
+	e.clock.Reset()
+	err := e.store.Update(func(tx *core.Tx) error {
+		if err := tx.DeleteAll(); err != nil {
+			return err
+		}
+		if err := e.applyDocuments(tx, e.docs); err != nil {
+			return err
+		}
+		return tx.SetMeta(metaFixtures, e.clock.Now().Format(time.RFC3339))
+	})
+	e.journal.Clear()
+	return err
+}
+
+// Seed validates a fixture document and applies it to the running state;
+// nothing is applied when any part of it is refused.
+func (e *Emulator) Seed(source string, data []byte) (*Document, error) {
+	doc, err := ParseDocument(source, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.store.Update(func(tx *core.Tx) error { return e.applyDocuments(tx, []*Document{doc}) }); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// Clock is the instance's clock.
+func (e *Emulator) Clock() *core.Clock { return e.clock }
+
+// Journal is the instance's request journal.
+func (e *Emulator) Journal() *core.Journal { return e.journal }
+
+// Close releases the state (flushing a data file). Closing twice is fine.
+func (e *Emulator) Close() error { return e.store.Close() }

@@ -1,0 +1,127 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"sync"
+
+	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/fixtures"
+	"github.com/chatemu/chatemu/schemas"
+)
+
+// schemaSet compiles each schema once per process, for every instance.
+var schemaSet = core.NewSchemaSet(schemas.FS)
+
+// vendorNames are the vendor sections a fixture document may hold, in the
+// order they are applied.
+var vendorNames = []string{"imbachat", "bitrix24", "imbox"}
+
+// Document is one validated fixture or seed document: its source name and
+// its vendor sections.
+type Document struct {
+	Source   string
+	Sections map[string]json.RawMessage
+}
+
+// ParseDocument validates a fixture or seed document: JSON syntax, the
+// top-level schema, then each vendor section against
+// <vendor>/fixtures.schema.json. A failure is a *core.ValidationError naming
+// source, the JSON path and the reason.
+func ParseDocument(source string, data []byte) (*Document, error) {
+	problems, err := schemaSet.Validate("fixtures.schema.json", data, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, &core.ValidationError{Source: source, Problems: problems}
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, &core.ValidationError{Source: source, Problems: []core.Problem{{Reason: err.Error()}}}
+	}
+	doc := &Document{Source: source, Sections: map[string]json.RawMessage{}}
+	for _, v := range vendorNames {
+		raw, ok := top[v]
+		if !ok {
+			continue
+		}
+		name := v + "/fixtures.schema.json"
+		if !schemaSet.Has(name) {
+			problems = append(problems, core.Problem{Path: "/" + v, Reason: "the " + v + " vendor takes no fixtures in this version"})
+			continue
+		}
+		p, err := schemaSet.Validate(name, raw, "/"+v)
+		if err != nil {
+			return nil, err
+		}
+		problems = append(problems, p...)
+		doc.Sections[v] = raw
+	}
+	if len(problems) > 0 {
+		return nil, &core.ValidationError{Source: source, Problems: problems}
+	}
+	return doc, nil
+}
+
+// LoadDocuments reads and validates every *.json file at the top of fsys,
+// in name order.
+func LoadDocuments(fsys fs.FS) ([]*Document, error) {
+	names, err := fs.Glob(fsys, "*.json")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var docs []*Document
+	var errs []error
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading fixture file %s: %w", name, err))
+			continue
+		}
+		doc, err := ParseDocument(path.Base(name), data)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		docs = append(docs, doc)
+	}
+	return docs, errors.Join(errs...)
+}
+
+var defaultDocs struct {
+	once sync.Once
+	docs []*Document
+	err  error
+}
+
+// defaultDocuments are the embedded fixtures, parsed and validated once per
+// process.
+func defaultDocuments() ([]*Document, error) {
+	defaultDocs.once.Do(func() {
+		defaultDocs.docs, defaultDocs.err = LoadDocuments(fixtures.FS)
+	})
+	return defaultDocs.docs, defaultDocs.err
+}
+
+// applyDocuments writes documents into the store in one transaction, vendor
+// by vendor in a fixed order; an error names the document and rolls back.
+func (e *Emulator) applyDocuments(tx *core.Tx, docs []*Document) error {
+	for _, doc := range docs {
+		for _, v := range e.vendors {
+			raw, ok := doc.Sections[v.Name()]
+			if !ok {
+				continue
+			}
+			if err := v.ApplyFixtures(tx, raw); err != nil {
+				return fmt.Errorf("%s: %w", doc.Source, err)
+			}
+		}
+	}
+	return nil
+}
