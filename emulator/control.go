@@ -24,27 +24,20 @@ func (e *Emulator) routes() *mux.Router {
 	r.SkipClean(true) // vendors see paths as sent (Bitrix24 clients send //)
 	r.UseEncodedPath()
 	c := r.PathPrefix("/_emulator").Subrouter()
-	c.Handle("/healthz", e.control(e.healthz, false)).Methods(http.MethodGet, http.MethodHead).Name("control.healthz")
-	c.Handle("/reset", e.control(e.reset, true)).Methods(http.MethodPost).Name("control.reset")
-	c.Handle("/requests", e.control(e.requests, true)).Methods(http.MethodGet).Name("control.requests")
-	c.Handle("/requests", e.control(e.clearRequests, true)).Methods(http.MethodDelete).Name("control.requests.clear")
-	c.Handle("/clock", e.control(e.clockGet, true)).Methods(http.MethodGet).Name("control.clock")
-	c.Handle("/clock", e.control(e.clockSet, true)).Methods(http.MethodPost).Name("control.clock.set")
-	c.Handle("/seed", e.control(e.seed, true)).Methods(http.MethodPost).Name("control.seed")
-	c.NotFoundHandler = e.control(func(r *http.Request) (*core.Response, error) {
-		return nil, controlError(http.StatusNotFound, "no control route %s %s", r.Method, r.URL.Path)
-	}, false)
-	c.MethodNotAllowedHandler = e.control(func(r *http.Request) (*core.Response, error) {
-		return nil, controlError(http.StatusMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method)
-	}, false)
+	c.Handle("/healthz", e.control(false, methods{http.MethodGet: e.healthz, http.MethodHead: e.healthz})).Name("control.healthz")
+	c.Handle("/reset", e.control(true, methods{http.MethodPost: e.reset})).Name("control.reset")
+	c.Handle("/requests", e.control(true, methods{http.MethodGet: e.requests, http.MethodDelete: e.clearRequests})).Name("control.requests")
+	c.Handle("/clock", e.control(true, methods{http.MethodGet: e.clockGet, http.MethodPost: e.clockSet})).Name("control.clock")
+	c.Handle("/seed", e.control(true, methods{http.MethodPost: e.seed})).Name("control.seed")
+	c.NotFoundHandler = e.control(false, notFound("no control route %s %s"))
 	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger}
 	for _, v := range e.vendors {
 		core.Mount(r, v, hooks)
 	}
-	r.NotFoundHandler = e.control(func(r *http.Request) (*core.Response, error) {
-		return nil, controlError(http.StatusNotFound,
-			"nothing is served at %s: vendor APIs live under /imbachat/, the control plane under /_emulator/", r.URL.Path)
-	}, false)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeControl(w, nil, controlError(http.StatusNotFound,
+			"nothing is served at %s: vendor APIs live under /imbachat/, the control plane under /_emulator/", r.URL.Path))
+	})
 	return r
 }
 
@@ -61,9 +54,21 @@ func controlError(status int, format string, args ...any) *controlErr {
 	return &controlErr{Status: status, Message: fmt.Sprintf(format, args...)}
 }
 
-// control adapts a control handler: admin token, recovery, JSON errors.
-// The control plane is never journaled or faulted.
-func (e *Emulator) control(h func(*http.Request) (*core.Response, error), protected bool) http.Handler {
+// controlFunc is one control-plane operation.
+type controlFunc func(*http.Request) (*core.Response, error)
+
+// methods maps HTTP methods to the operations of one control path.
+type methods map[string]controlFunc
+
+func notFound(format string) methods {
+	return methods{"": func(r *http.Request) (*core.Response, error) {
+		return nil, controlError(http.StatusNotFound, format, r.Method, r.URL.Path)
+	}}
+}
+
+// control adapts a control path: admin token, method dispatch, recovery,
+// JSON errors. The control plane is never journaled or faulted.
+func (e *Emulator) control(protected bool, ms methods) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -74,6 +79,14 @@ func (e *Emulator) control(h func(*http.Request) (*core.Response, error), protec
 		if protected && e.cfg.AdminToken != "" && !e.adminAuthorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="chatemu control plane"`)
 			writeControl(w, nil, controlError(http.StatusUnauthorized, "the control plane needs Authorization: Bearer <admin token>"))
+			return
+		}
+		h, ok := ms[r.Method]
+		if !ok {
+			h, ok = ms[""]
+		}
+		if !ok {
+			writeControl(w, nil, controlError(http.StatusMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method))
 			return
 		}
 		resp, err := h(r)
