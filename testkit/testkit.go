@@ -23,6 +23,7 @@ import (
 
 	"github.com/chatemu/chatemu/emulator"
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/emulator/imbachat"
 )
 
 // Server is a running emulator instance.
@@ -65,17 +66,26 @@ func WithConfig(edit func(*emulator.Config)) Option { return Option(edit) }
 // set-up error fails the test at once.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := New(opts...)
+	if err != nil {
+		t.Fatalf("testkit: starting chatemu: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts an instance outside a test (an Example, a TestMain, a tool);
+// the caller closes it.
+func New(opts ...Option) (*Server, error) {
 	var cfg emulator.Config
 	for _, o := range opts {
 		o(&cfg)
 	}
 	emu, err := emulator.New(cfg)
 	if err != nil {
-		t.Fatalf("testkit: starting chatemu: %v", err)
+		return nil, err
 	}
-	s := &Server{emu: emu, srv: httptest.NewServer(emu)}
-	t.Cleanup(s.Close)
-	return s
+	return &Server{emu: emu, srv: httptest.NewServer(emu)}, nil
 }
 
 // Close stops the server and releases the state; Start's cleanup calls it.
@@ -126,6 +136,19 @@ func (s *Server) Advance(d time.Duration) { s.emu.Clock().Advance(d) }
 // must have been sent with that value (as text; nested names use PHP
 // brackets, "users_ids[0]").
 type Params map[string]string
+
+// ImbaChatUserToken mints the JWT an ImbaChat widget user carries (HS256
+// with the widget's secret key, "user_id" and "exp" claims), valid for ttl by
+// the emulator clock; send it in the "JWT" header of get_rooms or
+// get_messages.
+func (s *Server) ImbaChatUserToken(t testing.TB, secretKey string, userID int64, ttl time.Duration) string {
+	t.Helper()
+	tok, err := imbachat.UserToken(secretKey, userID, s.Now().Add(ttl).Unix())
+	if err != nil {
+		t.Fatalf("testkit: minting a token: %v", err)
+	}
+	return tok
+}
 
 // Calls returns the journaled requests to an operation (a route name such
 // as "imbachat.send_msg") whose parameters include params, oldest first.
