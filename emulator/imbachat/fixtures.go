@@ -161,7 +161,7 @@ func applyFixtures(tx *core.Tx, raw json.RawMessage) error {
 			r.Members = []int64{}
 		}
 		if r.Pipe == "" {
-			r.Pipe = uniqidPipe(created, 0)
+			r.Pipe = uniqidPipe(created, r.ID)
 		}
 		if err := putRoom(tx, &r); err != nil {
 			return err

@@ -18,9 +18,11 @@ const defaultRoomType = 1
 
 // uniqidPipe is the server-generated pipe: PHP uniqid() of the creation
 // time (8 hex digits of seconds, 5 of microseconds), "_", unix seconds.
-// bump shifts the microseconds to keep pipes unique within a second.
-func uniqidPipe(t time.Time, bump int) string {
-	usec := (t.Nanosecond()/1000 + bump) % 0x100000
+// bump shifts the microseconds: rooms created in the same microsecond (a
+// frozen emulator clock) still get distinct pipes, as uniqid guarantees
+// across the whole server.
+func uniqidPipe(t time.Time, bump int64) string {
+	usec := (int64(t.Nanosecond()/1000) + bump) % 0x100000
 	return fmt.Sprintf("%08x%05x_%d", t.Unix(), usec, t.Unix())
 }
 
@@ -196,7 +198,9 @@ func newRoom(tx *core.Tx, imbaID int64, rr *roomRequest, members []int64, now ti
 		return nil, err
 	}
 	pipe := rr.pipe
-	for bump := 0; pipe == ""; bump++ {
+	// The room id makes the microseconds unique server-wide; a client-chosen
+	// pipe that happens to look the same is stepped over.
+	for bump := id; pipe == ""; bump++ {
 		candidate := uniqidPipe(now, bump)
 		existing, err := roomByPipe(tx, imbaID, candidate)
 		if err != nil {
