@@ -1,0 +1,390 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chatemu/chatemu/schemas"
+	"github.com/xeipuuv/gojsonschema"
+)
+
+// binary is chatemu built once for the tests that run it as a process.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "chatemu-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "chatemu")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building chatemu: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is a running chatemu binary.
+type process struct {
+	cmd  *exec.Cmd
+	base string
+	out  *bytes.Buffer // stderr (logs)
+}
+
+// startBinary runs chatemu on a free loopback port and waits for its
+// start-up banner.
+func startBinary(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
+	args = append([]string{"--addr", "127.0.0.1:0"}, args...)
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd, out: &bytes.Buffer{}}
+	cmd.Stderr = p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	banner := regexp.MustCompile(`listening on (http://\S+)`)
+	deadline := time.After(30 * time.Second)
+	found := make(chan string, 1)
+	go func() {
+		for lines.Scan() {
+			if m := banner.FindStringSubmatch(lines.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	select {
+	case p.base = <-found:
+	case <-deadline:
+		t.Fatalf("chatemu did not start: %s", p.out)
+	}
+	return p
+}
+
+func schema(t *testing.T, name string) *gojsonschema.Schema {
+	t.Helper()
+	raw, err := schemas.FS.ReadFile("imbachat/responses/" + name + ".schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func validateBody(t *testing.T, op, body string) {
+	t.Helper()
+	res, err := schema(t, op).Validate(gojsonschema.NewStringLoader(body))
+	if err != nil {
+		t.Fatalf("%s: %v (body %s)", op, err, body)
+	}
+	if !res.Valid() {
+		t.Errorf("%s: body does not match its schema: %v\n%s", op, res.Errors(), body)
+	}
+}
+
+// specExample is one request of the ImbaChat spec page: its curl command
+// and the same request as the page's PHP code sends it.
+type specExample struct {
+	op       string
+	curl     string
+	phpURL   string
+	phpForm  [][2]string
+	phpAuth  [2]string
+	contains string // a fragment the answer to the doc's request must hold
+}
+
+var (
+	phpURL    = regexp.MustCompile(`CURLOPT_URL => ["']([^"']+)["']`)
+	phpFields = regexp.MustCompile(`CURLOPT_POSTFIELDS => array\((.*)\),\n`)
+	phpPair   = regexp.MustCompile(`'([^']*)' => '?([^',]*)'?`)
+	phpUser   = regexp.MustCompile(`CURLOPT_USERPWD => "([^:]*):([^"]*)"`)
+)
+
+// specExamples reads the ImbaChat page from the shared spec folder beside
+// the repository; it is skipped where that folder is absent.
+func specExamples(t *testing.T) []specExample {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "spec", "imbachat-api.en.txt")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("the vendor spec pages are not beside the repository: %v", err)
+	}
+	text := string(raw)
+	curls := curlCommands(text)
+	urls := phpURL.FindAllStringSubmatch(text, -1)
+	fields := phpFields.FindAllStringSubmatch(text, -1)
+	if len(curls) != 4 || len(urls) != 4 || len(fields) != 4 {
+		t.Fatalf("spec page changed: %d curl, %d PHP examples", len(curls), len(urls))
+	}
+	want := []struct{ op, contains string }{
+		{"imba_rooms", `"roomId":1854`},
+		{"imba_rooms", `"room_id":"613"`},
+		{"get_users", `"remote_user_id":"2"`},
+		{"get_rooms", `"id":1314`},
+	}
+	var out []specExample
+	for i, c := range curls {
+		ex := specExample{op: want[i].op, contains: want[i].contains, curl: strings.TrimSuffix(strings.TrimSpace(c), `\`), phpURL: urls[i][1]}
+		for _, p := range phpPair.FindAllStringSubmatch(fields[i][1], -1) {
+			ex.phpForm = append(ex.phpForm, [2]string{p[1], p[2]})
+		}
+		// The PHP block of an example follows its curl block.
+		start := strings.Index(text, c)
+		if m := phpUser.FindStringSubmatch(text[start:]); m != nil && i >= 2 {
+			ex.phpAuth = [2]string{m[1], m[2]}
+		}
+		out = append(out, ex)
+	}
+	return out
+}
+
+// curlCommands returns each "curl --location" command of the page with its
+// continuation lines (those after a line ending in a backslash).
+func curlCommands(text string) []string {
+	var out []string
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "curl --location") {
+			continue
+		}
+		cmd := lines[i]
+		for strings.HasSuffix(strings.TrimSpace(lines[i]), `\`) && i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" {
+			i++
+			cmd += "\n" + lines[i]
+		}
+		out = append(out, cmd)
+	}
+	return out
+}
+
+func replaceHost(s, base string) string {
+	return strings.NewReplacer("https://api.imbachat.com", base, "http://api.imbachat.com", base).Replace(s)
+}
+
+// TestSpecCurlExamplesVerbatim sends the spec page's curl commands as
+// written (only the host replaced) to the binary with its default fixtures.
+func TestSpecCurlExamplesVerbatim(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed")
+	}
+	examples := specExamples(t)
+	p := startBinary(t, nil)
+	for i, ex := range examples {
+		cmd := exec.Command("bash", "-c", replaceHost(ex.curl, p.base)+` -sS -w '\n%{http_code}'`)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("example %d: %v\n%s", i+1, err, out)
+		}
+		body, status, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+		if status != "200" || !strings.Contains(body, ex.contains) {
+			t.Errorf("example %d (%s): status %s body %s\nwant 200 with %s", i+1, ex.op, status, body, ex.contains)
+		}
+		validateBody(t, ex.op, body)
+	}
+}
+
+// TestSpecPHPExamples sends the spec page's PHP requests the way PHP's curl
+// sends an array of CURLOPT_POSTFIELDS: multipart/form-data, keys as
+// written (including "room_is_public " with its space).
+func TestSpecPHPExamples(t *testing.T) {
+	examples := specExamples(t)
+	p := startBinary(t, nil)
+	for i, ex := range examples {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		for _, f := range ex.phpForm {
+			w.WriteField(f[0], f[1])
+		}
+		w.Close()
+		req, _ := http.NewRequest("POST", replaceHost(ex.phpURL, p.base), &buf)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		if ex.phpAuth[0] != "" {
+			req.SetBasicAuth(ex.phpAuth[0], ex.phpAuth[1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("PHP example %d (%s): %d %s", i+1, ex.op, resp.StatusCode, body)
+		}
+		validateBody(t, ex.op, string(body))
+		if i == 1 && !strings.Contains(string(body), `"room_id":"613"`) {
+			t.Errorf("PHP example 2 adds to room 613: %s", body)
+		}
+	}
+	// The first PHP example runs after the curl-less start: its room is
+	// created with room_is_public set through the key with a space.
+	req, _ := http.NewRequest("POST", p.base+"/imbachat/v2/209/get_rooms", strings.NewReader("room_type=1"))
+	req.SetBasicAuth("209", "secret_key")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rooms struct {
+		Data []struct {
+			ID       int `json:"id"`
+			IsPublic int `json:"is_public"`
+		} `json:"data"`
+	}
+	json.NewDecoder(resp.Body).Decode(&rooms)
+	if len(rooms.Data) == 0 || rooms.Data[0].ID != 1854 || rooms.Data[0].IsPublic != 1 {
+		t.Errorf("room created by the PHP example: %+v", rooms.Data)
+	}
+}
+
+func TestFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("CHATEMU_ADDR", "127.0.0.1:9999")
+	t.Setenv("CHATEMU_SEED", "42")
+	o, err := parseFlags([]string{"--seed", "7"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.addr != "127.0.0.1:9999" || o.seed != 7 {
+		t.Errorf("env sets the default, the flag wins: addr %q seed %d", o.addr, o.seed)
+	}
+	for _, bad := range [][]string{{"--seed", "x"}, {"stray"}, {"--nope"}} {
+		if _, err := parseFlags(bad, io.Discard); err == nil {
+			t.Errorf("%v: want an error", bad)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--log-level", "loud", "--addr", "127.0.0.1:0"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "--log-level") {
+		t.Errorf("bad log level: exit %d, %s", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run([]string{"--fixtures", "/does/not/exist", "--addr", "127.0.0.1:0"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "not a directory") {
+		t.Errorf("missing fixtures dir: exit %d, %s", code, errOut.String())
+	}
+}
+
+func TestValidateCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(good, []byte(`{"imbachat":{"widgets":[{"imba_id":1,"secret_key":"k","login":"a","password":"b"}]}}`), 0o644)
+	os.WriteFile(bad, []byte(`{"imbachat":{"rooms":[{"id":1,"imba_id":1,"name":"x","type":2}]}}`), 0o644)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"validate", good}, &out, &errOut); code != 0 || out.String() != good+": valid\n" {
+		t.Errorf("good file: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	code := run([]string{"validate", good, bad}, &out, &errOut)
+	want := bad + " is not valid:\n  /imbachat/rooms/0/type: rooms.0.type must be one of the following: 0, 1, 3\n"
+	if code != 1 || errOut.String() != want {
+		t.Errorf("bad file: exit %d\n%q\nwant\n%q", code, errOut.String(), want)
+	}
+	if code := run([]string{"validate"}, &out, &errOut); code != 2 {
+		t.Errorf("no files: exit %d", code)
+	}
+}
+
+func TestFixturesDirAndBrokenFixtures(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "w.json"), []byte(`{"imbachat":{"widgets":[{"imba_id":5,"secret_key":"k5","login":"a","password":"b"}]}}`), 0o644)
+	p := startBinary(t, nil, "--fixtures", dir)
+	req, _ := http.NewRequest("POST", p.base+"/imbachat/v2/5/get_rooms", nil)
+	req.SetBasicAuth("5", "k5")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("own fixtures: status %d", resp.StatusCode)
+	}
+	req, _ = http.NewRequest("POST", p.base+"/imbachat/v2/627/get_rooms", nil)
+	req.SetBasicAuth("627", "secret_key")
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("the defaults are replaced, widget 627 is unknown: status %d", resp.StatusCode)
+	}
+
+	os.WriteFile(filepath.Join(dir, "x.json"), []byte(`{"imbachat":{"widgets":[{"imba_id":"five"}]}}`), 0o644)
+	cmd := exec.Command(binary, "--addr", "127.0.0.1:0", "--fixtures", dir)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "x.json is not valid:") || !strings.Contains(string(out), "/imbachat/widgets/0/imba_id: Invalid type. Expected: integer, given: string") {
+		t.Errorf("broken fixture must stop start-up naming file, path and reason: %v\n%s", err, out)
+	}
+}
+
+func TestHealthcheckAndGracefulShutdown(t *testing.T) {
+	p := startBinary(t, nil, "--log-level", "debug")
+	addr := strings.TrimPrefix(p.base, "http://")
+	if out, err := exec.Command(binary, "healthcheck", addr).CombinedOutput(); err != nil {
+		t.Errorf("healthcheck of a running server: %v %s", err, out)
+	}
+	hc := exec.Command(binary, "healthcheck")
+	hc.Env = append(os.Environ(), "CHATEMU_ADDR=127.0.0.1:1")
+	if err := hc.Run(); err == nil {
+		t.Error("healthcheck of a closed port must fail")
+	}
+
+	// A slow request in flight while SIGTERM arrives still gets its answer.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequestWithContext(ctx, "POST", p.base+"/imbachat/v2/627/get_rooms", pr)
+	req.SetBasicAuth("627", "secret_key")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			if resp.StatusCode != 200 {
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	pw.Write([]byte("room_type="))
+	time.Sleep(200 * time.Millisecond) // let the request reach the handler
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	pw.Write([]byte("0"))
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Errorf("in-flight request during shutdown: %v", err)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v\n%s", err, p.out)
+	}
+	if !strings.Contains(p.out.String(), "shutting down") {
+		t.Errorf("logs: %s", p.out)
+	}
+}
