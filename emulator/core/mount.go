@@ -36,10 +36,28 @@ type Vendor interface {
 
 // FaultHook may replace or alter the answer to a decoded request (the
 // scenario engine). serve writes the real answer; a hook that lets the
-// request through calls it, one that answers itself does not. A hook names
-// the rule that fired in ex.Fault.
+// request through calls it, one that answers itself does not. fail renders
+// an error through the vendor's own renderer. A hook names the rule that
+// fired in ex.Fault.
 type FaultHook interface {
-	Intercept(w http.ResponseWriter, req *Request, ex *Exchange, serve func(http.ResponseWriter))
+	Intercept(w http.ResponseWriter, req *Request, ex *Exchange, serve func(http.ResponseWriter), fail func(http.ResponseWriter, *APIError))
+}
+
+// TenantResolver is implemented by vendors that can tell, before
+// authentication, which tenant a request claims to act for (the widget in
+// the path, the webhook user, the API key), so that fault rules can match
+// on it. Authentication later confirms or replaces Request.Tenant.
+type TenantResolver interface {
+	ClaimedTenant(*Request) string
+}
+
+// ErrorCatalog is implemented by vendors whose documented errors a fault
+// scenario can ask for by code.
+type ErrorCatalog interface {
+	// FaultError returns the vendor's error for code, with its real status.
+	FaultError(code string) (*APIError, bool)
+	// RateLimitError is the vendor's answer to a client over its rate limit.
+	RateLimitError() *APIError
 }
 
 // Hooks are the shared services every mounted vendor route uses.
@@ -106,10 +124,8 @@ func (a *adapter) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		req.Route, ex.Operation = a.route.Name, a.route.Name
 	}
 	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p) // a deliberate abort (a dropped connection) stays one
-			}
+		p := recover()
+		if p != nil && p != http.ErrAbortHandler {
 			a.h.Logger.Error("handler panic", "route", req.Route, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if w.status == 0 {
 				a.fail(w, req, ex, Internal(fmt.Errorf("panic: %v", p)))
@@ -118,35 +134,53 @@ func (a *adapter) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		ex.Status, ex.Tenant, ex.Duration = w.status, req.Tenant, time.Since(start)
 		ex.Params = summarize(req.Params)
 		a.h.Journal.Record(*ex)
+		if p == http.ErrAbortHandler {
+			panic(p) // a deliberate abort (a dropped connection) stays one
+		}
 	}()
 
+	// Routing comes first, as on a real server: an unknown operation or a
+	// wrong method is answered before the body is read.
+	if err := a.routeError(req, ex); err != nil {
+		a.fail(w, req, ex, err)
+		return
+	}
 	params, err := DecodeRequest(r, a.v.DecodeOptions())
 	if err != nil {
 		a.fail(w, req, ex, err)
 		return
 	}
 	req.Params = params
+	if tr, ok := a.v.(TenantResolver); ok {
+		req.Tenant = tr.ClaimedTenant(req)
+	}
 	serve := func(out http.ResponseWriter) { a.serve(out, req, ex) }
 	if a.h.Fault != nil {
-		a.h.Fault.Intercept(w, req, ex, serve)
+		fail := func(out http.ResponseWriter, e *APIError) { a.fail(out, req, ex, e) }
+		a.h.Fault.Intercept(w, req, ex, serve, fail)
 		return
 	}
 	serve(w)
 }
 
-// serve runs the real operation: method check, auth, handler, render.
-func (a *adapter) serve(w http.ResponseWriter, req *Request, ex *Exchange) {
+// routeError answers requests no route serves: an unknown operation (404,
+// with the nearest known ones noted) or a method the route does not take.
+func (a *adapter) routeError(req *Request, ex *Exchange) error {
 	if a.route == nil {
-		a.fail(w, req, ex, &APIError{Kind: KindNotFound, Status: http.StatusNotFound,
-			Message: "no such operation: " + req.HTTP.Method + " " + req.HTTP.URL.Path})
-		return
+		a.noteNearest(req, ex)
+		return &APIError{Kind: KindNotFound, Status: http.StatusNotFound,
+			Message: "no such operation: " + req.HTTP.Method + " " + req.HTTP.URL.Path}
 	}
 	if !methodAllowed(a.route.Methods, req.HTTP.Method) {
 		e := &APIError{Kind: KindMethodNotAllowed, Status: http.StatusMethodNotAllowed,
 			Message: fmt.Sprintf("%s does not accept %s (use %s)", a.route.Name, req.HTTP.Method, strings.Join(a.route.Methods, ", "))}
-		a.fail(w, req, ex, e.WithHeader("Allow", strings.Join(a.route.Methods, ", ")))
-		return
+		return e.WithHeader("Allow", strings.Join(a.route.Methods, ", "))
 	}
+	return nil
+}
+
+// serve runs the real operation: auth, handler, render.
+func (a *adapter) serve(w http.ResponseWriter, req *Request, ex *Exchange) {
 	if a.route.Auth != nil {
 		if err := a.route.Auth(req); err != nil {
 			a.fail(w, req, ex, err)

@@ -72,7 +72,7 @@ func TestMountAdapter(t *testing.T) {
 		{name: "handler value rendered", method: "POST", path: "/fake/echo/7", body: "v=x", status: 200, want: `{"id":"7","v":"x"}`},
 		{name: "panic becomes vendor 500", method: "GET", path: "/fake/panic", status: 500, want: `{"text":"internal server error","vendor_error":"INTERNAL"}`},
 		{name: "plain error becomes vendor 500", method: "GET", path: "/fake/fail", status: 500, want: `{"text":"internal server error","vendor_error":"INTERNAL"}`},
-		{name: "wrong method in vendor format", method: "GET", path: "/fake/echo/7", status: 405,
+		{name: "wrong method answered before the body is read", method: "GET", path: "/fake/echo/7", body: `{"v":`, header: "application/json", status: 405,
 			want: `{"text":"fake.echo does not accept GET (use POST)","vendor_error":"METHOD"}`, wantHeader: [2]string{"Allow", "POST"}},
 		{name: "unknown path in vendor format", method: "GET", path: "/fake/nope", status: 404,
 			want: `{"text":"no such operation: GET /fake/nope","vendor_error":"NOT_FOUND"}`},
@@ -103,11 +103,19 @@ func TestMountAdapter(t *testing.T) {
 			}
 		})
 	}
+	resp, err := http.Post(srv.URL+"/fake/echoo", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := j.Find(JournalFilter{Limit: 1}); got[0].Note != "unknown operation; nearest known: fake.echo" || got[0].Status != 404 {
+		t.Errorf("a typo names the nearest operation: %+v", got[0])
+	}
 	got := j.Find(JournalFilter{Operation: "fake.panic"})
 	if len(got) != 1 || got[0].Status != 500 || got[0].Error != "internal server error" {
 		t.Errorf("journal of the panic: %+v", got)
 	}
-	if got := j.Find(JournalFilter{Vendor: "fake"}); len(got) != len(cases) {
+	if got := j.Find(JournalFilter{Vendor: "fake"}); len(got) != len(cases)+1 {
 		t.Errorf("journal holds %d records, want %d", len(got), len(cases))
 	}
 	if got := j.Find(JournalFilter{Operation: "fake.echo", Limit: 1}); got[0].Params["v"] != nil {

@@ -1,0 +1,78 @@
+package core
+
+import (
+	"sort"
+	"strings"
+)
+
+// noteNearest names, in the journal and the log, the known operations
+// closest to an unknown request, so that a typo in a client is obvious:
+// "imbot.chat.ad" suggests "bitrix24.imbot.chat.add".
+func (a *adapter) noteNearest(req *Request, ex *Exchange) {
+	names := a.routeNames()
+	asked := strings.ToLower(lastSegment(req.HTTP.URL.Path))
+	if asked == "" || len(names) == 0 {
+		return
+	}
+	type cand struct {
+		name string
+		dist int
+	}
+	var cands []cand
+	for _, n := range names {
+		op := strings.ToLower(strings.TrimPrefix(n, a.v.Name()+"."))
+		d := levenshtein(asked, op)
+		if limit := max(2, len(op)/3); d <= limit {
+			cands = append(cands, cand{n, d})
+		}
+	}
+	if len(cands) == 0 {
+		return
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
+	var out []string
+	for i := 0; i < len(cands) && i < 3; i++ {
+		out = append(out, cands[i].name)
+	}
+	ex.Note = "unknown operation; nearest known: " + strings.Join(out, ", ")
+	a.h.Logger.Warn("unknown operation", "vendor", req.Vendor, "method", req.HTTP.Method, "path", req.HTTP.URL.Path, "nearest", out)
+}
+
+func (a *adapter) routeNames() []string {
+	routes := a.v.Routes()
+	names := make([]string, 0, len(routes))
+	for _, r := range routes {
+		names = append(names, r.Name)
+	}
+	return names
+}
+
+// lastSegment is the last non-empty path segment without a ".json" suffix.
+func lastSegment(p string) string {
+	p = strings.TrimRight(p, "/")
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		p = p[i+1:]
+	}
+	return strings.TrimSuffix(p, ".json")
+}
+
+// levenshtein is the edit distance between two strings (bytes).
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
