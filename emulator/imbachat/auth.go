@@ -40,10 +40,13 @@ func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []by
 // form fields (spec 1.1, "Request parameters" 1-3). Missing ones are 422,
 // an unknown widget 404, wrong credentials 403.
 func (s *Service) authSite(req *core.Request) error {
+	creds := map[string]string{}
 	for _, name := range []string{"imba_id", "login", "password"} {
-		if v, ok := req.Params.String(name); !ok || v == "" {
-			return errRequired(name)
+		v, err := required(req, name)
+		if err != nil {
+			return err
 		}
+		creds[name] = v
 	}
 	id, err := intParam(req, "imba_id")
 	if err != nil {
@@ -56,9 +59,7 @@ func (s *Service) authSite(req *core.Request) error {
 	if w == nil {
 		return errNotFound("Widget %d not found", id)
 	}
-	login, _ := req.Params.String("login")
-	password, _ := req.Params.String("password")
-	if !equal(login, w.Login) || !equal(password, w.Password) {
+	if !equal(creds["login"], w.Login) || !equal(creds["password"], w.Password) {
 		return errForbidden("Wrong login or password of the site user")
 	}
 	req.Tenant = tenant(w.ImbaID)
@@ -149,9 +150,9 @@ func (s *Service) authSendMsg(req *core.Request) error {
 		return err
 	}
 	if !sent {
-		password, ok := req.Params.String("password")
-		if !ok || password == "" {
-			return errRequired("password")
+		password, err := required(req, "password")
+		if err != nil {
+			return err
 		}
 		if w == nil {
 			return errUnauthorized("Unknown widget " + req.Vars["imba_id"])

@@ -38,9 +38,9 @@ type sendResult struct {
 // get_messages and moves the room's and user's last message dates.
 func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 	w := req.Principal.(*principal).Widget
-	remote, ok := param(req, "user_id")
-	if !ok {
-		return nil, errRequired("user_id")
+	remote, err := required(req, "user_id")
+	if err != nil {
+		return nil, err
 	}
 	if _, err := strconv.ParseInt(remote, 10, 64); err != nil {
 		return nil, errInvalid("user_id", "expected the id of a user of the external site, got %q", remote)
@@ -49,10 +49,10 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, _ := req.Params.String("message")
-	if strings.TrimSpace(text) == "" {
-		return nil, errRequired("message")
+	if _, err := required(req, "message"); err != nil {
+		return nil, err
 	}
+	text, _ := req.Params.String("message") // as sent, white space kept
 	var m message
 	err = s.deps.Store.Update(func(tx *core.Tx) error {
 		var r room

@@ -9,11 +9,34 @@ import (
 )
 
 // param returns a scalar parameter with surrounding white space removed;
-// an empty value counts as not sent (curl --form 'room_pipe=').
+// an empty value counts as not sent (curl --form 'room_pipe='). JSON
+// booleans read as "1" and "0", as a PHP backend compares them with
+// integer columns.
 func param(req *core.Request, name string) (string, bool) {
-	v, ok := req.Params.String(name)
-	v = strings.TrimSpace(v)
-	return v, ok && v != ""
+	v := req.Params.Lookup(name)
+	if v == nil || v.IsTree() {
+		return "", false
+	}
+	var s string
+	if b, ok := v.Scalar().(bool); ok {
+		s = map[bool]string{true: "1", false: "0"}[b]
+	} else {
+		s = strings.TrimSpace(v.String())
+	}
+	return s, s != ""
+}
+
+// required returns a required scalar parameter: missing or empty is the
+// documented 422 "required", an array in its place is 422 "invalid".
+func required(req *core.Request, name string) (string, error) {
+	if v := req.Params.Lookup(name); v != nil && v.IsTree() {
+		return "", errInvalid(name, "expected a single value, got an array")
+	}
+	s, ok := param(req, name)
+	if !ok {
+		return "", errRequired(name)
+	}
+	return s, nil
 }
 
 // intParam parses a required integer parameter.
