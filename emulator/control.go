@@ -29,8 +29,11 @@ func (e *Emulator) routes() *mux.Router {
 	c.Handle("/requests", e.control(true, methods{http.MethodGet: e.requests, http.MethodDelete: e.clearRequests})).Name("control.requests")
 	c.Handle("/clock", e.control(true, methods{http.MethodGet: e.clockGet, http.MethodPost: e.clockSet})).Name("control.clock")
 	c.Handle("/seed", e.control(true, methods{http.MethodPost: e.seed})).Name("control.seed")
+	c.Handle("/scenarios", e.control(true, methods{http.MethodGet: e.scenarios, http.MethodPost: e.activateScenario, http.MethodDelete: e.clearScenarios})).Name("control.scenarios")
+	c.Handle("/scenarios/{name}", e.control(true, methods{http.MethodDelete: e.removeScenario})).Name("control.scenario")
+	c.Handle("/state", e.control(true, methods{http.MethodGet: e.exportState, http.MethodPut: e.importState})).Name("control.state")
 	c.NotFoundHandler = e.control(false, notFound("no control route %s %s"))
-	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger}
+	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger, Fault: e.faults}
 	for _, v := range e.vendors {
 		core.Mount(r, v, hooks)
 	}

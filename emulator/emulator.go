@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/emulator/fault"
 	"github.com/chatemu/chatemu/emulator/imbachat"
 	"github.com/gorilla/mux"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	AdminToken string
 	// JournalSize is how many requests the journal keeps (default 2000).
 	JournalSize int
+	// Scenarios are active from the start and again after every reset
+	// (fault.Parse, fault.Bundled).
+	Scenarios []*fault.Scenario
 }
 
 // Emulator is one isolated instance: it implements http.Handler.
@@ -54,6 +58,7 @@ type Emulator struct {
 	vendors []core.Vendor
 	docs    []*Document
 	router  *mux.Router
+	faults  *fault.Engine
 }
 
 // New validates the fixtures, opens the state and builds the handler.
@@ -74,11 +79,22 @@ func New(cfg Config) (*Emulator, error) {
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
 	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger}
 	e.vendors = []core.Vendor{imbachat.New(deps)}
+	catalogs := map[string]core.ErrorCatalog{}
 	for _, v := range e.vendors {
 		if err := store.CreateIndexes(v.Indexes()...); err != nil {
 			store.Close()
 			return nil, err
 		}
+		if c, ok := v.(core.ErrorCatalog); ok {
+			catalogs[v.Name()] = c
+		}
+	}
+	// Faults draw from their own stream, so that a seed replays the same
+	// fault sequence whatever the vendors generate.
+	e.faults = fault.NewEngine(e.clock, core.NewRandom(cfg.Seed^faultStream), catalogs, logger)
+	if err := e.activateConfigured(); err != nil {
+		store.Close()
+		return nil, err
 	}
 	if err := e.loadInitialState(); err != nil {
 		store.Close()
@@ -112,6 +128,19 @@ func fixtureDocuments(cfg Config) ([]*Document, error) {
 
 const metaFixtures = "fixtures-loaded"
 
+// faultStream separates the fault engine's random stream from the vendors'.
+const faultStream = 0x5eed_fa17
+
+func (e *Emulator) activateConfigured() error {
+	e.faults.Clear()
+	for _, s := range e.cfg.Scenarios {
+		if err := e.faults.Activate(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // loadInitialState loads the fixtures, unless a data file already holds state.
 func (e *Emulator) loadInitialState() error {
 	return e.store.Update(func(tx *core.Tx) error {
@@ -129,9 +158,13 @@ func (e *Emulator) loadInitialState() error {
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.router.ServeHTTP(w, r) }
 
 // Reset reloads the fixtures into empty state (in one transaction, so no
-// request sees half of it), clears the journal and resets the clock.
+// request sees half of it), clears the journal, resets the clock and leaves
+// only the configured scenarios active.
 func (e *Emulator) Reset() error {
 	e.clock.Reset()
+	if err := e.activateConfigured(); err != nil {
+		return err
+	}
 	err := e.store.Update(func(tx *core.Tx) error {
 		if err := tx.DeleteAll(); err != nil {
 			return err
@@ -164,5 +197,16 @@ func (e *Emulator) Clock() *core.Clock { return e.clock }
 // Journal is the instance's request journal.
 func (e *Emulator) Journal() *core.Journal { return e.journal }
 
-// Close releases the state (flushing a data file). Closing twice is fine.
-func (e *Emulator) Close() error { return e.store.Close() }
+// Faults is the instance's scenario engine.
+func (e *Emulator) Faults() *fault.Engine { return e.faults }
+
+// Release lets requests held by faults (timeouts, latency, slow bodies) go
+// at once; call it before shutting the HTTP server down.
+func (e *Emulator) Release() { e.faults.Release() }
+
+// Close releases held requests and the state (flushing a data file).
+// Closing twice is fine.
+func (e *Emulator) Close() error {
+	e.faults.Release()
+	return e.store.Close()
+}

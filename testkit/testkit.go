@@ -23,6 +23,7 @@ import (
 
 	"github.com/chatemu/chatemu/emulator"
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/emulator/fault"
 	"github.com/chatemu/chatemu/emulator/imbachat"
 )
 
@@ -59,6 +60,12 @@ func WithClock(t time.Time) Option {
 // WithLogger sends the instance's logs to l.
 func WithLogger(l *slog.Logger) Option { return func(c *emulator.Config) { c.Logger = l } }
 
+// WithScenario makes a scenario active from the start (and after every
+// Reset): fault.Parse for a document, fault.Bundled for a bundled one.
+func WithScenario(sc *fault.Scenario) Option {
+	return func(c *emulator.Config) { c.Scenarios = append(c.Scenarios, sc) }
+}
+
 // WithConfig edits the whole configuration.
 func WithConfig(edit func(*emulator.Config)) Option { return Option(edit) }
 
@@ -89,7 +96,9 @@ func New(opts ...Option) (*Server, error) {
 }
 
 // Close stops the server and releases the state; Start's cleanup calls it.
+// Requests held by faults are let go first.
 func (s *Server) Close() {
+	s.emu.Release()
 	s.srv.Close()
 	_ = s.emu.Close()
 }

@@ -213,3 +213,9 @@ func (t *Tx) SetMeta(name, value string) error {
 	_, _, err := t.tx.Set("meta:"+name, value, nil)
 	return err
 }
+
+// PutRaw stores an already-encoded JSON document at key.
+func (t *Tx) PutRaw(key, raw string) error {
+	_, _, err := t.tx.Set(key, raw, nil)
+	return err
+}

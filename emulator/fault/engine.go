@@ -1,0 +1,270 @@
+package fault
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// Engine holds an instance's active scenarios and applies them to every
+// vendor request (it implements core.FaultHook).
+type Engine struct {
+	clock    *core.Clock
+	random   *core.Random
+	catalogs map[string]core.ErrorCatalog
+	logger   *slog.Logger
+
+	mu     sync.Mutex
+	active []*active
+
+	release chan struct{} // closed to let held requests go (shutdown)
+	once    sync.Once
+}
+
+// active is an activated scenario with its compiled rules and counters.
+type active struct {
+	scenario *Scenario
+	rules    []*compiledRule
+}
+
+type compiledRule struct {
+	rule    *Rule
+	act     action
+	matched int
+	fired   int
+}
+
+// request is what an action works on.
+type request struct {
+	w     http.ResponseWriter
+	req   *core.Request
+	serve func(http.ResponseWriter)
+	fail  func(http.ResponseWriter, *core.APIError)
+	eng   *Engine
+}
+
+// action answers (or alters the answer to) a request. It returns false when
+// it lets the request through untouched (a rate limit with tokens left).
+type action func(x *request) bool
+
+// NewEngine builds an engine; vendors maps vendor names to their error
+// catalogs (vendors without one cannot be asked for errors by code).
+func NewEngine(clock *core.Clock, random *core.Random, catalogs map[string]core.ErrorCatalog, logger *slog.Logger) *Engine {
+	return &Engine{clock: clock, random: random, catalogs: catalogs, logger: logger, release: make(chan struct{})}
+}
+
+// Activate compiles a scenario and adds it after the active ones; one with
+// the same name is replaced (its counters start again).
+func (e *Engine) Activate(s *Scenario) error {
+	a := &active{scenario: s}
+	var errs []error
+	for i := range s.Rules {
+		act, err := e.compile(&s.Rules[i])
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rules/%d (%s): %w", i, s.Rules[i].Name, err))
+			continue
+		}
+		a.rules = append(a.rules, &compiledRule{rule: &s.Rules[i], act: act})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, old := range e.active {
+		if old.scenario.Name == s.Name {
+			e.active[i] = a
+			return nil
+		}
+	}
+	e.active = append(e.active, a)
+	return nil
+}
+
+// Remove deactivates the named scenario; it reports whether it was active.
+func (e *Engine) Remove(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, a := range e.active {
+		if a.scenario.Name == name {
+			e.active = append(e.active[:i], e.active[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Clear deactivates every scenario.
+func (e *Engine) Clear() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.active = nil
+}
+
+// Release lets every held request (timeout, latency, slow body) go at once
+// and makes later ones not wait: call it before shutting the server down.
+func (e *Engine) Release() { e.once.Do(func() { close(e.release) }) }
+
+// Status is an active scenario with its rules' counters.
+type Status struct {
+	Name        string       `json:"name"`
+	Description string       `json:"description,omitempty"`
+	Rules       []RuleStatus `json:"rules"`
+}
+
+// RuleStatus counts a rule's matching requests and how often it acted.
+type RuleStatus struct {
+	Name    string `json:"name"`
+	Action  string `json:"action"`
+	Matched int    `json:"matched"`
+	Fired   int    `json:"fired"`
+}
+
+// Active lists the active scenarios in evaluation order.
+func (e *Engine) Active() []Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := []Status{}
+	for _, a := range e.active {
+		st := Status{Name: a.scenario.Name, Description: a.scenario.Description, Rules: []RuleStatus{}}
+		for _, r := range a.rules {
+			st.Rules = append(st.Rules, RuleStatus{Name: r.rule.Name, Action: r.rule.Action.Type, Matched: r.matched, Fired: r.fired})
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Intercept implements core.FaultHook: rules are tried in order (scenarios
+// in activation order); the first whose match and trigger both pass acts.
+// A rule whose trigger holds back (not yet "after", "times" used up, the
+// draw missed, outside its window) lets later rules try.
+func (e *Engine) Intercept(w http.ResponseWriter, req *core.Request, ex *core.Exchange, serve func(http.ResponseWriter), fail func(http.ResponseWriter, *core.APIError)) {
+	rule, label := e.pick(req)
+	if rule == nil {
+		serve(w)
+		return
+	}
+	x := &request{w: w, req: req, serve: serve, fail: fail, eng: e}
+	ex.Fault = label
+	if !rule.act(x) {
+		ex.Fault = ""
+		serve(w)
+		return
+	}
+	e.logger.Debug("fault", "rule", label, "route", req.Route, "action", rule.rule.Action.Type)
+}
+
+// pick finds the acting rule and counts matches and firings.
+func (e *Engine) pick(req *core.Request) (*compiledRule, string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	for _, a := range e.active {
+		for _, r := range a.rules {
+			if !matches(&r.rule.Match, req) {
+				continue
+			}
+			t := &r.rule.Trigger
+			if (t.From != nil && now.Before(*t.From)) || (t.Until != nil && !now.Before(*t.Until)) {
+				continue
+			}
+			r.matched++
+			if r.matched <= t.After || (t.Times > 0 && r.fired >= t.Times) {
+				continue
+			}
+			if t.Probability != nil && e.random.Float64() >= *t.Probability {
+				continue
+			}
+			r.fired++
+			return r, a.scenario.Name + "/" + r.rule.Name
+		}
+	}
+	return nil, ""
+}
+
+func matches(m *Match, req *core.Request) bool {
+	if m.Vendor != "" && !strings.EqualFold(m.Vendor, req.Vendor) {
+		return false
+	}
+	if m.Operation != "" && !operationMatch(m.Operation, req) {
+		return false
+	}
+	if m.Method != "" && !strings.EqualFold(m.Method, req.HTTP.Method) {
+		return false
+	}
+	if m.Path != "" && !globMatch(m.Path, req.HTTP.URL.Path) {
+		return false
+	}
+	if m.Tenant != "" && !globMatch(m.Tenant, req.Tenant) {
+		return false
+	}
+	for name, want := range m.Headers {
+		if req.HTTP.Header.Get(name) != want {
+			return false
+		}
+	}
+	for name, want := range m.Params {
+		v := lookupParam(req.Params, name)
+		if v == nil || v.IsTree() || v.String() != want {
+			return false
+		}
+	}
+	return true
+}
+
+// operationMatch compares with the route name, with or without the vendor
+// prefix ("imbot.chat.add" matches "bitrix24.imbot.chat.add").
+func operationMatch(pattern string, req *core.Request) bool {
+	if globMatch(pattern, req.Route) {
+		return true
+	}
+	return globMatch(pattern, strings.TrimPrefix(req.Route, req.Vendor+"."))
+}
+
+// lookupParam finds "a[b][0]" in the decoded tree, names case-insensitive.
+func lookupParam(p *core.Params, name string) *core.Value {
+	path := []string{name}
+	if i := strings.IndexByte(name, '['); i > 0 && strings.HasSuffix(name, "]") {
+		path = append([]string{name[:i]}, strings.Split(name[i+1:len(name)-1], "][")...)
+	}
+	v := p.Root()
+	for _, seg := range path {
+		if v = v.LookupFold(seg); v == nil {
+			return nil
+		}
+	}
+	return v
+}
+
+func (e *Engine) compile(r *Rule) (action, error) {
+	a := &r.Action
+	switch a.Type {
+	case "error":
+		return e.errorAction(r)
+	case "status":
+		return statusAction(a)
+	case "latency":
+		return latencyAction(a), nil
+	case "timeout":
+		return timeoutAction(a), nil
+	case "reset":
+		return resetAction, nil
+	case "empty":
+		return emptyAction, nil
+	case "truncate":
+		return truncateAction(a), nil
+	case "malformed":
+		return malformedAction, nil
+	case "slow_body":
+		return slowBodyAction(a), nil
+	case "rate_limit":
+		return e.rateLimitAction(a), nil
+	}
+	return nil, fmt.Errorf("unknown action type %q", a.Type)
+}

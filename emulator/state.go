@@ -1,0 +1,102 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// stateFormat names the snapshot format; a later format keeps reading this one.
+const stateFormat = "chatemu-state/1"
+
+// Snapshot is all vendor state of an instance as one JSON document: every
+// stored document by its key, and the id sequences.
+type Snapshot struct {
+	Format    string                     `json:"format"`
+	Taken     time.Time                  `json:"taken"` // emulator clock
+	Documents map[string]json.RawMessage `json:"documents"`
+	Sequences map[string]int64           `json:"sequences"`
+}
+
+// ExportState takes a snapshot of all vendor state in one read transaction.
+func (e *Emulator) ExportState() (*Snapshot, error) {
+	snap := &Snapshot{Format: stateFormat, Taken: e.clock.Now(), Documents: map[string]json.RawMessage{}, Sequences: map[string]int64{}}
+	err := e.store.View(func(tx *core.Tx) error {
+		return tx.Scan("*", func(key, raw string) bool {
+			switch {
+			case strings.HasPrefix(key, "seq:"):
+				var n int64
+				fmt.Sscan(raw, &n)
+				snap.Sequences[strings.TrimPrefix(key, "seq:")] = n
+			case strings.HasPrefix(key, "meta:"):
+			default:
+				snap.Documents[key] = json.RawMessage(raw)
+			}
+			return true
+		})
+	})
+	return snap, err
+}
+
+// ImportState replaces all vendor state with a snapshot, in one transaction:
+// a snapshot with any problem changes nothing.
+func (e *Emulator) ImportState(snap *Snapshot) error {
+	if snap.Format != stateFormat {
+		return fmt.Errorf("format must be %q, got %q", stateFormat, snap.Format)
+	}
+	known := map[string]bool{}
+	for _, v := range e.vendors {
+		known[v.Name()] = true
+	}
+	for key, raw := range snap.Documents {
+		vendor, _, _ := strings.Cut(key, ":")
+		if !known[vendor] {
+			return fmt.Errorf("document %q: no vendor %q", key, vendor)
+		}
+		if !json.Valid(raw) {
+			return fmt.Errorf("document %q is not valid JSON", key)
+		}
+	}
+	return e.store.Update(func(tx *core.Tx) error {
+		if err := tx.DeleteAll(); err != nil {
+			return err
+		}
+		for key, raw := range snap.Documents {
+			if err := tx.PutRaw(key, string(raw)); err != nil {
+				return err
+			}
+		}
+		for name, n := range snap.Sequences {
+			if err := tx.BumpID(name, n); err != nil {
+				return err
+			}
+		}
+		return tx.SetMeta(metaFixtures, e.clock.Now().Format(time.RFC3339))
+	})
+}
+
+func (e *Emulator) exportState(*http.Request) (*core.Response, error) {
+	snap, err := e.ExportState()
+	if err != nil {
+		return nil, controlError(http.StatusInternalServerError, "export failed: %v", err)
+	}
+	return core.OK(snap), nil
+}
+
+func (e *Emulator) importState(r *http.Request) (*core.Response, error) {
+	var snap Snapshot
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxControlBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&snap); err != nil {
+		return nil, controlError(http.StatusBadRequest, "malformed snapshot: %v", err)
+	}
+	if err := e.ImportState(&snap); err != nil {
+		return nil, controlError(http.StatusBadRequest, "snapshot refused: %v", err)
+	}
+	return core.OK(map[string]any{"status": "imported", "documents": len(snap.Documents)}), nil
+}
