@@ -190,3 +190,109 @@ func TestDataFileKeepsStateAcrossRestarts(t *testing.T) {
 		t.Errorf("after restart the room sequence must continue (fixtures not reloaded): %d %s", status, body)
 	}
 }
+
+func TestScenariosControl(t *testing.T) {
+	t.Parallel()
+	_, srv := start(t, emulator.Config{Clock: frozen, FreezeClock: true})
+	u := srv.URL
+	rooms := func() int {
+		status, _, _ := call(t, "POST", u+"/imbachat/v2/627/get_rooms", "", "Authorization", "Basic NjI3OnNlY3JldF9rZXk=")
+		return status
+	}
+	steps := []struct {
+		name, method, path, body string
+		status                   int
+		want                     string
+	}{
+		{"activate a document", "POST", "/_emulator/scenarios", `{"name":"teapot","rules":[{"name":"tea","match":{"operation":"get_rooms"},"trigger":{"times":1},"action":{"type":"status","status":418}}]}`,
+			201, `{"scenario":"teapot","status":"active"}`},
+		{"activate a bundled one", "POST", "/_emulator/scenarios", `{"name":"imbachat-outage"}`, 201, `{"scenario":"imbachat-outage","status":"active"}`},
+		{"unknown bundled", "POST", "/_emulator/scenarios", `{"name":"nope"}`, 404, ""},
+		{"invalid document", "POST", "/_emulator/scenarios", `{"name":"x","rules":[{"action":{"type":"latency"}}]}`, 400, ""},
+		{"unknown error code", "POST", "/_emulator/scenarios", `{"name":"x","rules":[{"match":{"vendor":"imbachat"},"action":{"type":"error","code":"QUERY_LIMIT_EXCEEDED"}}]}`,
+			400, `{"error":"scenario x: rules/0 (rule 1): imbachat has no error code \"QUERY_LIMIT_EXCEEDED\""}`},
+		{"not JSON", "POST", "/_emulator/scenarios", `rules`, 400, ""},
+	}
+	for _, s := range steps {
+		status, body, _ := call(t, s.method, u+s.path, s.body, "Content-Type", "application/json")
+		if status != s.status || (s.want != "" && body != s.want) {
+			t.Errorf("%s: got %d %s\nwant %d %s", s.name, status, body, s.status, s.want)
+		}
+	}
+	if got := []int{rooms(), rooms()}; got[0] != 418 || got[1] != 500 {
+		t.Errorf("teapot once, then the outage: %v", got)
+	}
+	_, body, _ := call(t, "GET", u+"/_emulator/scenarios", "")
+	var list struct {
+		Active []struct {
+			Name  string `json:"name"`
+			Rules []struct {
+				Name    string `json:"name"`
+				Matched int    `json:"matched"`
+				Fired   int    `json:"fired"`
+			} `json:"rules"`
+		} `json:"active"`
+		Bundled []struct{ Name, Description string } `json:"bundled"`
+	}
+	json.Unmarshal([]byte(body), &list)
+	if len(list.Active) != 2 || list.Active[0].Rules[0].Matched != 2 || list.Active[0].Rules[0].Fired != 1 || list.Active[1].Rules[0].Fired != 1 || len(list.Bundled) < 2 {
+		t.Errorf("list: %s", body)
+	}
+	if status, _, _ := call(t, "DELETE", u+"/_emulator/scenarios/imbachat-outage", ""); status != 204 {
+		t.Errorf("remove one: %d", status)
+	}
+	if status, body, _ := call(t, "DELETE", u+"/_emulator/scenarios/imbachat-outage", ""); status != 404 || body != `{"error":"no active scenario \"imbachat-outage\""}` {
+		t.Errorf("remove again: %d %s", status, body)
+	}
+	if got := rooms(); got != 200 {
+		t.Errorf("after removing the outage: %d", got)
+	}
+	call(t, "POST", u+"/_emulator/scenarios", `{"name":"imbachat-outage"}`)
+	if status, _, _ := call(t, "DELETE", u+"/_emulator/scenarios", ""); status != 204 || rooms() != 200 {
+		t.Errorf("clear all: %d", status)
+	}
+	call(t, "POST", u+"/_emulator/scenarios", `{"name":"imbachat-outage"}`)
+	call(t, "POST", u+"/_emulator/reset", "")
+	if got := rooms(); got != 200 {
+		t.Errorf("reset clears runtime scenarios: %d", got)
+	}
+}
+
+func TestStateExportImport(t *testing.T) {
+	t.Parallel()
+	_, srv := start(t, emulator.Config{})
+	u := srv.URL
+	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	call(t, "POST", u+"/imbachat/v1/widget/imba_rooms", "imba_id=209&login=admin&password=admin&room_title=Saved&users_ids[0]=77", form...)
+	status, saved, _ := call(t, "GET", u+"/_emulator/state", "")
+	if status != 200 || !strings.Contains(saved, `"format":"chatemu-state/1"`) || !strings.Contains(saved, `"imbachat:room:000000001854"`) || !strings.Contains(saved, `"imbachat:room":1854`) {
+		t.Fatalf("export: %d %.300s", status, saved)
+	}
+
+	_, other := start(t, emulator.Config{})
+	if status, body, _ := call(t, "PUT", other.URL+"/_emulator/state", saved); status != 200 || !strings.HasPrefix(body, `{"documents":`) {
+		t.Fatalf("import: %d %s", status, body)
+	}
+	_, body, _ := call(t, "POST", other.URL+"/imbachat/v2/209/get_rooms", "", "Authorization", "Basic MjA5OnNlY3JldF9rZXk=")
+	if !strings.Contains(body, `"name":"Saved"`) {
+		t.Errorf("the saved world is back: %s", body)
+	}
+	_, body, _ = call(t, "POST", other.URL+"/imbachat/v1/widget/imba_rooms", "imba_id=209&login=admin&password=admin", form...)
+	if !strings.Contains(body, `"roomId":1855`) {
+		t.Errorf("sequences come with the state: %s", body)
+	}
+	for _, bad := range []struct{ body, want string }{
+		{`{"format":"other/9","documents":{},"sequences":{}}`, `{"error":"snapshot refused: format must be \"chatemu-state/1\", got \"other/9\""}`},
+		{`{"format":"chatemu-state/1","documents":{"slack:x:1":{}},"sequences":{}}`, `{"error":"snapshot refused: document \"slack:x:1\": no vendor \"slack\""}`},
+		{`{"format":"chatemu-state/1","documents":`, ""},
+	} {
+		status, body, _ := call(t, "PUT", other.URL+"/_emulator/state", bad.body)
+		if status != 400 || (bad.want != "" && body != bad.want) {
+			t.Errorf("bad snapshot: %d %s", status, body)
+		}
+	}
+	_, body, _ = call(t, "POST", other.URL+"/imbachat/v2/209/get_rooms", "", "Authorization", "Basic MjA5OnNlY3JldF9rZXk=")
+	if !strings.Contains(body, `"name":"Saved"`) {
+		t.Errorf("a refused snapshot changes nothing: %s", body)
+	}
+}

@@ -2,7 +2,7 @@
 // and the control plane on one port.
 //
 //	chatemu [flags]            serve (default :8080, embedded fixtures)
-//	chatemu validate FILE...   check fixture/seed documents against the schemas
+//	chatemu validate FILE...   check fixture, seed and scenario documents against the schemas
 //	chatemu healthcheck        exit 0 when the local server answers healthz
 //	chatemu version            print the version
 //
@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,10 +23,12 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator"
+	"github.com/chatemu/chatemu/emulator/fault"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -68,6 +71,23 @@ type options struct {
 	seed                                              uint64
 	freeze                                            bool
 	shutdownTimeout                                   time.Duration
+	scenarios                                         []string
+}
+
+// listFlag collects a repeatable flag; the first use on the command line
+// replaces the default taken from the environment.
+type listFlag struct {
+	values []string
+	set    bool
+}
+
+func (l *listFlag) String() string { return strings.Join(l.values, ",") }
+func (l *listFlag) Set(v string) error {
+	if !l.set {
+		l.values, l.set = nil, true
+	}
+	l.values = append(l.values, v)
+	return nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -82,6 +102,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.clock, "clock", env("CHATEMU_CLOCK", ""), "start the emulator clock at this RFC 3339 time (CHATEMU_CLOCK)")
 	fs.BoolVar(&o.freeze, "freeze-clock", envBool("CHATEMU_FREEZE_CLOCK"), "keep the clock still at --clock until moved (CHATEMU_FREEZE_CLOCK)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish on SIGINT/SIGTERM")
+	var scenarioFlags listFlag
+	if v := os.Getenv("CHATEMU_SCENARIOS"); v != "" {
+		scenarioFlags.values = strings.Split(v, ",")
+	}
+	fs.Var(&scenarioFlags, "scenario", "activate a scenario: a file or a bundled name; repeatable (CHATEMU_SCENARIOS, comma-separated)")
 	seed := fs.String("seed", env("CHATEMU_SEED", "1"), "random seed for generated ids and fault draws (CHATEMU_SEED)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: chatemu [flags] | chatemu validate FILE... | chatemu healthcheck | chatemu version")
@@ -98,6 +123,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--seed must be a non-negative integer, got %q", *seed)
 	}
 	o.seed = n
+	o.scenarios = scenarioFlags.values
 	return o, nil
 }
 
@@ -140,6 +166,13 @@ func serve(o *options, stdout, stderr io.Writer) error {
 		}
 		cfg.Clock = t
 	}
+	for _, ref := range o.scenarios {
+		sc, err := loadScenario(ref)
+		if err != nil {
+			return err
+		}
+		cfg.Scenarios = append(cfg.Scenarios, sc)
+	}
 	emu, err := emulator.New(cfg)
 	if err != nil {
 		return err
@@ -176,6 +209,7 @@ func serve(o *options, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down: finishing in-flight requests")
+	emu.Release() // requests held by faults go now
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -202,7 +236,20 @@ func isLoopback(a net.Addr) bool {
 	return ok && tcp.IP.IsLoopback()
 }
 
-// validate checks fixture or seed documents against the schemas.
+// loadScenario reads a scenario file, or a bundled scenario by name.
+func loadScenario(ref string) (*fault.Scenario, error) {
+	data, err := os.ReadFile(ref)
+	if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(ref, `/\`) && !strings.HasSuffix(ref, ".json") {
+		return fault.Bundled(ref)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--scenario %s: %w", ref, err)
+	}
+	return fault.Parse(ref, data)
+}
+
+// validate checks fixture, seed and scenario documents against the schemas
+// (a document with "rules" is a scenario).
 func validate(files []string, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		fmt.Fprintln(stderr, "usage: chatemu validate FILE...")
@@ -212,7 +259,12 @@ func validate(files []string, stdout, stderr io.Writer) int {
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err == nil {
-			_, err = emulator.ParseDocument(f, data)
+			var probe map[string]json.RawMessage
+			if json.Unmarshal(data, &probe) == nil && probe["rules"] != nil {
+				_, err = fault.Parse(f, data)
+			} else {
+				_, err = emulator.ParseDocument(f, data)
+			}
 		}
 		if err != nil {
 			bad++

@@ -388,3 +388,59 @@ func TestHealthcheckAndGracefulShutdown(t *testing.T) {
 		t.Errorf("logs: %s", p.out)
 	}
 }
+
+func TestScenarioFlag(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "teapot.json")
+	os.WriteFile(file, []byte(`{"name":"teapot","rules":[{"match":{"operation":"imbachat.get_users"},"action":{"type":"status","status":418}}]}`), 0o644)
+	p := startBinary(t, []string{"CHATEMU_SCENARIOS=imbachat-outage"}, "--scenario", file)
+	post := func(op string) int {
+		req, _ := http.NewRequest("POST", p.base+"/imbachat/v2/627/"+op, nil)
+		req.SetBasicAuth("627", "secret_key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// The flag replaces the environment's list, as flags win over variables.
+	if got := post("get_users"); got != 418 {
+		t.Errorf("scenario file: %d", got)
+	}
+	if got := post("get_rooms"); got != 200 {
+		t.Errorf("the environment's scenario is replaced by the flag: %d", got)
+	}
+
+	p2 := startBinary(t, []string{"CHATEMU_SCENARIOS=imbachat-outage"})
+	req, _ := http.NewRequest("POST", p2.base+"/imbachat/v2/627/get_rooms", nil)
+	req.SetBasicAuth("627", "secret_key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 500 {
+		t.Errorf("bundled scenario from the environment: %d", resp.StatusCode)
+	}
+
+	out, err := exec.Command(binary, "--addr", "127.0.0.1:0", "--scenario", "no-such-scenario").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `no bundled scenario "no-such-scenario" (bundled: `) {
+		t.Errorf("unknown scenario: %v %s", err, out)
+	}
+}
+
+func TestValidateScenarioFiles(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"name":"x","rules":[{"action":{"type":"latency"}}]}`), 0o644)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"validate", bad}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "bad.json is not valid:\n  /rules/0/action") {
+		t.Errorf("bad scenario: exit %d %q", code, errOut.String())
+	}
+	bundled, _ := filepath.Glob("../../scenarios/*.json")
+	out.Reset()
+	if code := run(append([]string{"validate"}, bundled...), &out, &errOut); code != 0 || strings.Count(out.String(), ": valid") != len(bundled) || len(bundled) == 0 {
+		t.Errorf("bundled scenarios: exit %d %q %q", code, out.String(), errOut.String())
+	}
+}
