@@ -219,3 +219,27 @@ func (t *Tx) PutRaw(key, raw string) error {
 	_, _, err := t.tx.Set(key, raw, nil)
 	return err
 }
+
+// EachEqual decodes, in index order, every document of index whose indexed
+// fields equal pivot's (a value encoded as JSON, e.g.
+// map[string]any{"imba_id": 627}), and calls fn with each until it
+// returns false.
+func EachEqual[T any](tx *Tx, index string, pivot any, fn func(*T) bool) error {
+	p, err := json.Marshal(pivot)
+	if err != nil {
+		return fmt.Errorf("index pivot: %w", err)
+	}
+	var decodeErr error
+	err = tx.tx.AscendEqual(index, string(p), func(key, raw string) bool {
+		v := new(T)
+		if decodeErr = json.Unmarshal([]byte(raw), v); decodeErr != nil {
+			decodeErr = fmt.Errorf("decoding %s: %w", key, decodeErr)
+			return false
+		}
+		return fn(v)
+	})
+	if err != nil {
+		return err
+	}
+	return decodeErr
+}

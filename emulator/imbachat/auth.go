@@ -101,6 +101,12 @@ func checkBasic(req *core.Request, w *widget) (sent bool, err error) {
 // authBasic requires Basic widget credentials (get_users, spec
 // "API for getting a list of users", Authorization).
 func (s *Service) authBasic(req *core.Request) error {
+	return s.authWidget(req, func(*widget) error { return errUnauthorized("Authenticate required!") })
+}
+
+// authWidget checks Basic widget credentials against the path widget; a
+// request without them is judged by withoutBasic.
+func (s *Service) authWidget(req *core.Request, withoutBasic func(*widget) error) error {
 	w, err := s.pathWidget(req)
 	if err != nil {
 		return err
@@ -110,7 +116,12 @@ func (s *Service) authBasic(req *core.Request) error {
 		return err
 	}
 	if !sent {
-		return errUnauthorized("Authenticate required!")
+		if err := withoutBasic(w); err != nil {
+			return err
+		}
+	}
+	if w == nil {
+		return errUnauthorized("Unknown widget " + req.Vars["imba_id"])
 	}
 	req.Tenant, req.Principal = tenant(w.ImbaID), &principal{Widget: w}
 	return nil
@@ -141,15 +152,7 @@ func (s *Service) authBasicOrJWT(req *core.Request) error {
 // authSendMsg takes Basic widget credentials or, as the send_msg text
 // documents, a "password" parameter carrying the widget's secret key.
 func (s *Service) authSendMsg(req *core.Request) error {
-	w, err := s.pathWidget(req)
-	if err != nil {
-		return err
-	}
-	sent, err := checkBasic(req, w)
-	if err != nil {
-		return err
-	}
-	if !sent {
+	return s.authWidget(req, func(w *widget) error {
 		password, err := required(req, "password")
 		if err != nil {
 			return err
@@ -160,9 +163,8 @@ func (s *Service) authSendMsg(req *core.Request) error {
 		if !equal(password, w.SecretKey) {
 			return errUnauthorized("Wrong password for widget " + strconv.FormatInt(w.ImbaID, 10))
 		}
-	}
-	req.Tenant, req.Principal = tenant(w.ImbaID), &principal{Widget: w}
-	return nil
+		return nil
+	})
 }
 
 // verifyUserToken checks a widget user token: HS256 signed with the widget's

@@ -1,7 +1,6 @@
 package imbachat
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -163,25 +162,16 @@ func (s *Service) getMessages(req *core.Request) (*core.Response, error) {
 		if p.JWTUser != "" && jwtUser < 0 {
 			return nil
 		}
-		var decodeErr error
-		err = tx.ScanIndexEqual(idxMessageWidget, fmt.Sprintf(`{"imba_id":%d}`, p.Widget.ImbaID), func(_, raw string) bool {
-			var m message
-			if decodeErr = json.Unmarshal([]byte(raw), &m); decodeErr != nil {
-				return false
-			}
+		return core.EachEqual(tx, idxMessageWidget, map[string]any{"imba_id": p.Widget.ImbaID}, func(m *message) bool {
 			r := byID[m.RoomID]
 			if r == nil || r.DeletedAt != nil || (jwtUser >= 0 && !r.hasMember(jwtUser)) {
 				return true
 			}
-			if f.matches(&m, r, userByID[m.UserID]) {
+			if f.matches(m, r, userByID[m.UserID]) {
 				out = append(out, m.object())
 			}
 			return true
 		})
-		if err == nil {
-			err = decodeErr
-		}
-		return err
 	})
 	if err != nil {
 		return nil, err

@@ -172,23 +172,13 @@ func findRoom(tx *core.Tx, imbaID int64, rr *roomRequest) (*room, error) {
 }
 
 func roomByPipe(tx *core.Tx, imbaID int64, pipe string) (*room, error) {
-	pivot, _ := json.Marshal(map[string]any{"imba_id": imbaID, "pipe": pipe})
 	var out *room
-	var decodeErr error
-	err := tx.ScanIndexEqual(idxRoomPipe, string(pivot), func(_, raw string) bool {
-		var r room
-		if decodeErr = json.Unmarshal([]byte(raw), &r); decodeErr != nil {
-			return false
-		}
+	err := core.EachEqual(tx, idxRoomPipe, map[string]any{"imba_id": imbaID, "pipe": pipe}, func(r *room) bool {
 		if r.DeletedAt == nil {
-			out = &r
-			return false
+			out = r
 		}
-		return true
+		return out == nil
 	})
-	if err == nil {
-		err = decodeErr
-	}
 	return out, err
 }
 
@@ -360,18 +350,9 @@ func (s *Service) getRooms(req *core.Request) (*core.Response, error) {
 // widgetRooms returns a widget's rooms in id order.
 func widgetRooms(tx *core.Tx, imbaID int64) ([]room, error) {
 	var out []room
-	var decodeErr error
-	pivot := fmt.Sprintf(`{"imba_id":%d}`, imbaID)
-	err := tx.ScanIndexEqual(idxRoomWidget, pivot, func(_, raw string) bool {
-		var r room
-		if decodeErr = json.Unmarshal([]byte(raw), &r); decodeErr != nil {
-			return false
-		}
-		out = append(out, r)
+	err := core.EachEqual(tx, idxRoomWidget, map[string]any{"imba_id": imbaID}, func(r *room) bool {
+		out = append(out, *r)
 		return true
 	})
-	if err == nil {
-		err = decodeErr
-	}
 	return out, err
 }

@@ -2,7 +2,6 @@ package imbachat
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -111,41 +110,24 @@ func (s *Service) getUsers(req *core.Request) (*core.Response, error) {
 	return core.OK(v2Envelope{Success: "true", Data: out, Code: 200}), nil
 }
 
+// widgetUsers returns a widget's users in id order.
 func widgetUsers(tx *core.Tx, imbaID int64) ([]user, error) {
 	var out []user
-	var decodeErr error
-	err := tx.ScanIndexEqual(idxUserWidget, fmt.Sprintf(`{"imba_id":%d}`, imbaID), func(_, raw string) bool {
-		var u user
-		if decodeErr = json.Unmarshal([]byte(raw), &u); decodeErr != nil {
-			return false
-		}
-		out = append(out, u)
+	err := core.EachEqual(tx, idxUserWidget, map[string]any{"imba_id": imbaID}, func(u *user) bool {
+		out = append(out, *u)
 		return true
 	})
-	if err == nil {
-		err = decodeErr
-	}
 	return out, err
 }
 
 // userByRemoteID finds a widget's user by the external site's id.
 func userByRemoteID(tx *core.Tx, imbaID int64, remote string) (*user, error) {
-	pivot, _ := json.Marshal(map[string]any{"imba_id": imbaID, "remote_user_id": remote})
 	var out *user
-	var decodeErr error
-	err := tx.ScanIndexEqual(idxUserRemote, string(pivot), func(_, raw string) bool {
-		var u user
-		if decodeErr = json.Unmarshal([]byte(raw), &u); decodeErr != nil {
-			return false
-		}
+	err := core.EachEqual(tx, idxUserRemote, map[string]any{"imba_id": imbaID, "remote_user_id": remote}, func(u *user) bool {
 		if u.DeletedAt == nil {
-			out = &u
-			return false
+			out = u
 		}
-		return true
+		return out == nil
 	})
-	if err == nil {
-		err = decodeErr
-	}
 	return out, err
 }
