@@ -15,6 +15,7 @@ type Value struct {
 	scalar any
 	keys   []string
 	kids   map[string]*Value
+	next   int // PHP's next append index: one above the highest integer key
 }
 
 // Params is the whole decoded parameter tree of one request: query string and
@@ -183,6 +184,9 @@ func (v *Value) Plain() any {
 func (v *Value) set(name string, child *Value) {
 	if _, ok := v.kids[name]; !ok {
 		v.keys = append(v.keys, name)
+		if n, err := strconv.Atoi(name); err == nil && n >= v.next {
+			v.next = n + 1
+		}
 	}
 	v.kids[name] = child
 }
@@ -200,15 +204,7 @@ func (v *Value) child(name string) *Value {
 
 // nextIndex is PHP's next array index for an empty [] key: one above the
 // highest non-negative integer key so far.
-func (v *Value) nextIndex() string {
-	next := 0
-	for _, k := range v.keys {
-		if n, err := strconv.Atoi(k); err == nil && n >= next {
-			next = n + 1
-		}
-	}
-	return strconv.Itoa(next)
-}
+func (v *Value) nextIndex() string { return strconv.Itoa(v.next) }
 
 // SortedKeys lists children's names with integer keys in numeric order first,
 // then the others in arrival order.
