@@ -37,13 +37,22 @@ func (e *Emulator) routes() *mux.Router {
 	c.MethodNotAllowedHandler = e.control(func(r *http.Request) (*core.Response, error) {
 		return nil, controlError(http.StatusMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method)
 	}, false)
+	for _, v := range e.vendors {
+		cp, ok := v.(core.ControlProvider)
+		if !ok {
+			continue
+		}
+		for _, cr := range cp.ControlRoutes() {
+			c.Handle("/"+v.Name()+cr.Path, e.control(cr.Handler, true)).Methods(cr.Methods...).Name("control." + v.Name() + "." + cr.Name)
+		}
+	}
 	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger}
 	for _, v := range e.vendors {
 		core.Mount(r, v, hooks)
 	}
 	r.NotFoundHandler = e.control(func(r *http.Request) (*core.Response, error) {
 		return nil, controlError(http.StatusNotFound,
-			"nothing is served at %s: vendor APIs live under /imbachat/, the control plane under /_emulator/", r.URL.Path)
+			"nothing is served at %s: vendor APIs live under /imbachat/ and /message/, the control plane under /_emulator/", r.URL.Path)
 	}, false)
 	return r
 }
@@ -95,10 +104,16 @@ func writeControl(w http.ResponseWriter, resp *core.Response, err error) {
 	if err != nil {
 		var ce *controlErr
 		var ve *core.ValidationError
+		var ae *core.APIError
 		switch {
 		case errors.As(err, &ce):
 		case errors.As(err, &ve):
 			ce = &controlErr{Status: http.StatusBadRequest, Message: ve.Source + " is not valid", Problems: ve.Problems}
+		case errors.As(err, &ae):
+			ce = &controlErr{Status: ae.Status, Message: ae.Message}
+			if ce.Status == 0 {
+				ce.Status = http.StatusInternalServerError
+			}
 		default:
 			ce = &controlErr{Status: http.StatusBadRequest, Message: err.Error()}
 		}
