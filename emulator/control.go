@@ -24,6 +24,7 @@ func (e *Emulator) routes() *mux.Router {
 	r.SkipClean(true) // vendors see paths as sent (Bitrix24 clients send //)
 	r.UseEncodedPath()
 	c := r.PathPrefix("/_emulator").Subrouter()
+	e.mountVendorControl(c)
 	c.Handle("/healthz", e.control(e.healthz, false)).Methods(http.MethodGet, http.MethodHead).Name("control.healthz")
 	c.Handle("/reset", e.control(e.reset, true)).Methods(http.MethodPost).Name("control.reset")
 	c.Handle("/requests", e.control(e.requests, true)).Methods(http.MethodGet).Name("control.requests")
@@ -37,15 +38,6 @@ func (e *Emulator) routes() *mux.Router {
 	c.MethodNotAllowedHandler = e.control(func(r *http.Request) (*core.Response, error) {
 		return nil, controlError(http.StatusMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method)
 	}, false)
-	for _, v := range e.vendors {
-		cp, ok := v.(core.ControlProvider)
-		if !ok {
-			continue
-		}
-		for _, cr := range cp.ControlRoutes() {
-			c.Handle("/"+v.Name()+cr.Path, e.control(cr.Handler, true)).Methods(cr.Methods...).Name("control." + v.Name() + "." + cr.Name)
-		}
-	}
 	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger}
 	for _, v := range e.vendors {
 		core.Mount(r, v, hooks)
@@ -55,6 +47,45 @@ func (e *Emulator) routes() *mux.Router {
 			"nothing is served at %s: vendor APIs live under /imbachat/ and /message/, the control plane under /_emulator/", r.URL.Path)
 	}, false)
 	return r
+}
+
+// mountVendorControl mounts the vendors' control routes under
+// /_emulator/<vendor>. Each path gets one handler that checks the method
+// itself: gorilla/mux 1.8.1 forgets a subrouter's method mismatch when any
+// later route shares the subrouter's prefix, so a wrong method would read
+// as 404. Mounted first, they leave the built-in routes' matching as it was.
+func (e *Emulator) mountVendorControl(c *mux.Router) {
+	for _, v := range e.vendors {
+		cp, ok := v.(core.ControlProvider)
+		if !ok {
+			continue
+		}
+		byPath := map[string][]core.ControlRoute{}
+		var paths []string
+		for _, cr := range cp.ControlRoutes() {
+			if _, seen := byPath[cr.Path]; !seen {
+				paths = append(paths, cr.Path)
+			}
+			byPath[cr.Path] = append(byPath[cr.Path], cr)
+		}
+		for _, p := range paths {
+			routes := byPath[p]
+			names := make([]string, len(routes))
+			for i, cr := range routes {
+				names[i] = cr.Name
+			}
+			c.Handle("/"+v.Name()+p, e.control(func(r *http.Request) (*core.Response, error) {
+				for _, cr := range routes {
+					for _, m := range cr.Methods {
+						if strings.EqualFold(m, r.Method) {
+							return cr.Handler(r)
+						}
+					}
+				}
+				return nil, controlError(http.StatusMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method)
+			}, true)).Name("control." + v.Name() + "." + strings.Join(names, "|"))
+		}
+	}
 }
 
 // controlErr is a control-plane error: {"error": ..., "problems": [...]}.
