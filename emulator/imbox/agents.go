@@ -3,8 +3,10 @@ package imbox
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/tidwall/gjson"
 )
 
 // agentItem is an agent as grabAgent and grabAgents show it: "isBackOffice"
@@ -21,18 +23,34 @@ type agentItem struct {
 	Groups     string `json:"groups"`
 }
 
-func (a *agent) item() agentItem {
-	backOffice := "0"
-	if a.BackOffice {
-		backOffice = "1"
+// agentItemOf renders a stored agent document without decoding it whole
+// (grabAgents and grabAgent are hot read paths); it reads the fields of
+// the agent type.
+func agentItemOf(raw string) agentItem {
+	f := gjson.GetMany(raw, "agentID", "sid", "agentName", "agentEmail", "agentPicture", "agentLastActive",
+		"department", "isBackOffice", "groups")
+	it := agentItem{ID: f[0].Int(), SID: f[1].Int(), Name: f[2].Str, Email: f[3].Str, Picture: f[4].Str,
+		Department: f[6].Str, BackOffice: "0"}
+	if last, err := time.Parse(time.RFC3339Nano, f[5].Str); err == nil {
+		it.LastActive = formatDate(last)
 	}
-	return agentItem{ID: a.ID, SID: a.SID, Name: a.Name, Email: a.Email, Picture: a.Picture,
-		LastActive: formatDate(a.LastActive), Department: a.Department, BackOffice: backOffice,
-		Groups: strings.Join(a.Groups, ",")}
+	if f[7].Bool() {
+		it.BackOffice = "1"
+	}
+	var groups strings.Builder
+	for i, g := range f[8].Array() {
+		if i > 0 {
+			groups.WriteByte(',')
+		}
+		groups.WriteString(g.Str)
+	}
+	it.Groups = groups.String()
+	return it
 }
 
 // grabAgent implements "grabAgent": one agent of the account, in a
-// one-item list. An id the account has no agent by is 404.
+// one-item list without "length", as in the documentation's example. An id
+// the account has no agent by is 404.
 func (s *Service) grabAgent(req *core.Request) (*core.Response, error) {
 	raw, err := pathVar(req, "agentId")
 	if err != nil {
@@ -42,28 +60,30 @@ func (s *Service) grabAgent(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, errInvalid("agentId", raw, "a number")
 	}
-	var a *agent
+	var out []agentItem
 	err = s.deps.Store.View(func(tx *core.Tx) error {
-		a, err = accountAgent(tx, sidOf(req), id)
-		return err
+		return tx.Scan(agentKey(id), func(_, raw string) bool {
+			if it := agentItemOf(raw); it.SID == sidOf(req) {
+				out = append(out, it)
+			}
+			return false
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if a == nil {
+	if out == nil {
 		return nil, errAgentNotFound(raw)
 	}
-	return success([]agentItem{a.item()}), nil
+	return successWithoutLength(out), nil
 }
 
 // grabAgents implements "grabAgents": every agent of the account by id.
 func (s *Service) grabAgents(req *core.Request) (*core.Response, error) {
 	var out []agentItem
 	err := s.deps.Store.View(func(tx *core.Tx) error {
-		return scanDocs(func(fn func(string, string) bool) error {
-			return tx.ScanIndexEqual(idxAgentAccount, sidPivot(sidOf(req)), fn)
-		}, func(a *agent) bool {
-			out = append(out, a.item())
+		return tx.ScanIndexEqual(idxAgentAccount, sidPivot(sidOf(req)), func(_, raw string) bool {
+			out = append(out, agentItemOf(raw))
 			return true
 		})
 	})

@@ -38,13 +38,14 @@ func (s *Service) listConversations(req *core.Request) (*core.Response, error) {
 		if err != nil {
 			return err
 		}
-		convs, err := conversationsBetween(tx, sid, from, to.AddDate(0, 0, 1))
+		heads, err := headsBetween(tx, sid, from, to.AddDate(0, 0, 1), filters.requested)
 		if err != nil {
 			return err
 		}
-		for i := range convs {
-			if filters.match(convs[i].Pages) {
-				out = append(out, convs[i].item())
+		out = make([]conversationItem, 0, len(heads))
+		for i := range heads {
+			if h := &heads[i]; filters.match(h.Pages) {
+				out = append(out, conversationItem{SID: h.SID, Channel: h.Channel, Date: formatDate(h.Date)})
 			}
 		}
 		return nil

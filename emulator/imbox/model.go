@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/tidwall/gjson"
 )
 
 // dateLayout is ImBox's date format: ISO 8601 with milliseconds, in UTC
@@ -239,15 +240,15 @@ func scanDocs[T any](walk func(fn func(key, raw string) bool) error, keep func(*
 
 func sidPivot(sid int64) string { return fmt.Sprintf(`{"sid":%d}`, sid) }
 
-// accountByKey finds the account of an API key (exact match).
+// accountByKey finds the account of an API key (exact match). It runs on
+// every request, so it reads the documents without decoding them whole.
 func accountByKey(tx *core.Tx, apiKey string) (*account, error) {
 	pivot, _ := json.Marshal(map[string]string{"apiKey": apiKey})
 	var out *account
-	err := scanDocs(func(fn func(string, string) bool) error {
-		return tx.ScanIndexEqual(idxAccountKey, string(pivot), fn)
-	}, func(a *account) bool {
-		if a.APIKey == apiKey {
-			out = a
+	err := tx.ScanIndexEqual(idxAccountKey, string(pivot), func(_, raw string) bool {
+		f := gjson.GetMany(raw, "apiKey", "sid", "name")
+		if f[0].Str == apiKey {
+			out = &account{APIKey: apiKey, SID: f[1].Int(), Name: f[2].Str}
 			return false
 		}
 		return true
@@ -270,6 +271,35 @@ func conversationByChannel(tx *core.Tx, sid int64, channel string) (*conversatio
 			out = c
 			return false
 		}
+		return true
+	})
+	return out, err
+}
+
+// conversationHead is what listConversations needs of a stored
+// conversation, read without decoding the whole document.
+type conversationHead struct {
+	SID     int64
+	Channel string
+	Date    time.Time
+	Pages   []string
+}
+
+// headsBetween lists the heads of an account's conversations created in
+// [from, to), oldest first; pages are read only when withPages is set.
+func headsBetween(tx *core.Tx, sid int64, from, to time.Time, withPages bool) ([]conversationHead, error) {
+	ge := fmt.Sprintf(`{"sid":%d,"dateMs":%d}`, sid, from.UnixMilli())
+	lt := fmt.Sprintf(`{"sid":%d,"dateMs":%d}`, sid, to.UnixMilli())
+	var out []conversationHead
+	err := tx.ScanIndexRange(idxConversationDate, ge, lt, func(_, raw string) bool {
+		f := gjson.GetMany(raw, "sid", "conversationID", "dateMs", "pages")
+		h := conversationHead{SID: f[0].Int(), Channel: f[1].Str, Date: time.UnixMilli(f[2].Int()).UTC()}
+		if withPages {
+			for _, p := range f[3].Array() {
+				h.Pages = append(h.Pages, p.Str)
+			}
+		}
+		out = append(out, h)
 		return true
 	})
 	return out, err
@@ -329,7 +359,7 @@ func accountAgent(tx *core.Tx, sid, id int64) (*agent, error) {
 
 // envelope is ImBox's success envelope: {"result":"success","json":[...],
 // "length":N}. Length is left out where the documentation's example leaves
-// it out (grabVisitorInfo, grabVisitorLabels).
+// it out (grabVisitorInfo, grabVisitorLabels, grabVisitorCards, grabAgent).
 type envelope struct {
 	Result string `json:"result"`
 	JSON   any    `json:"json"`

@@ -143,7 +143,8 @@ func (c *conversation) cardItem(k *card) cardItem {
 }
 
 // grabVisitorCards implements "grabVisitorCards": what the widget stored
-// with insertCard, one card per dataID in the order first inserted.
+// with insertCard, one card per dataID in the order first inserted. As in
+// the documentation's example, the envelope has no "length".
 func (s *Service) grabVisitorCards(req *core.Request) (*core.Response, error) {
 	var out []cardItem
 	err := s.withConversation(req, func(_ *core.Tx, c *conversation) error {
@@ -155,5 +156,5 @@ func (s *Service) grabVisitorCards(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return success(out), nil
+	return successWithoutLength(out), nil
 }
