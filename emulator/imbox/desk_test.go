@@ -174,3 +174,19 @@ func TestDeskAdminToken(t *testing.T) {
 	expect(t, get(t, emu, "grabConversation", "/message/grabConversation/apiKey/1/V9"), 200,
 		`{"result":"success","json":[{"id":702006,"sid":1,"conversationID":"V9","from":"V9","message":"Hi","date":"2023-06-01T08:00:00.000Z","agentID":0}],"length":1}`)
 }
+
+// Times are checked against what they follow: a card's update against its
+// creation, a visit against the conversation's start.
+func TestDeskTimeOrder(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	c := emu.ImBox().StartConversation(t, testkit.ImBoxStart{ConversationID: "V9", At: at(deskStart)})
+	c.InsertCard(t, at("2023-06-01T09:00:00Z"), "1", "first")
+	expect(t, control(t, emu, "POST", "/_emulator/imbox/1/conversations/V9/cards", `{"dataID":"1","data":"x","at":"2023-06-01T08:30:00Z"}`),
+		http.StatusBadRequest, controlError("at 2023-06-01T08:30:00.000Z is before card 1 was created (2023-06-01T09:00:00.000Z)"))
+	expect(t, control(t, emu, "POST", "/_emulator/imbox/1/conversations/V9/visits", `{"page":"https://x/","at":"2023-05-31T00:00:00Z"}`),
+		http.StatusBadRequest, controlError("at 2023-05-31T00:00:00.000Z is before the conversation's start 2023-06-01T08:00:00.000Z"))
+	expect(t, get(t, emu, "grabVisitorCards", "/message/grabVisitorCards/apiKey/1/V9"), http.StatusOK,
+		`{"result":"success","json":[{"dataID":"1","data":"first","sid":1,"conversationID":"V9","createdDate":"2023-06-01T09:00:00.000Z","updatedDate":"2023-06-01T09:00:00.000Z"}]}`)
+	expect(t, get(t, emu, "grabConversation", "/message/grabConversation/apiKey/1/V9"), http.StatusOK, `{"result":"success","json":[],"length":0}`)
+}
