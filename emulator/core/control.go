@@ -5,7 +5,9 @@ import "net/http"
 // ControlRoute is one control-plane operation a vendor adds to shape data
 // that its real API cannot create (a visitor chatting in a widget, an agent
 // answering). The emulator mounts it at /_emulator/<vendor><Path>, behind the
-// control plane's admin token, without journal or faults.
+// control plane's admin token, without journal or faults. Routes with the
+// same Path share one mounted route that dispatches on the method and
+// answers 405 for any other.
 type ControlRoute struct {
 	// Name is the operation ("startConversation"); the route is registered
 	// as "control.<vendor>.<Name>".
