@@ -32,16 +32,50 @@ func (e *Emulator) routes() *mux.Router {
 	c.Handle("/scenarios", e.control(true, methods{http.MethodGet: e.scenarios, http.MethodPost: e.activateScenario, http.MethodDelete: e.clearScenarios})).Name("control.scenarios")
 	c.Handle("/scenarios/{name}", e.control(true, methods{http.MethodDelete: e.removeScenario})).Name("control.scenario")
 	c.Handle("/state", e.control(true, methods{http.MethodGet: e.exportState, http.MethodPut: e.importState})).Name("control.state")
+	e.mountVendorControl(c)
 	c.NotFoundHandler = e.control(false, notFound("no control route %s %s"))
 	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger, Fault: e.faults}
 	for _, v := range e.vendors {
 		core.Mount(r, v, hooks)
 	}
+	var prefixes []string
+	for _, v := range e.vendors {
+		prefixes = append(prefixes, strings.TrimSuffix(v.PathPrefix(), "/")+"/")
+	}
+	served := strings.Join(prefixes, ", ")
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeControl(w, nil, controlError(http.StatusNotFound,
-			"nothing is served at %s: vendor APIs live under /imbachat/, the control plane under /_emulator/", r.URL.Path))
+			"nothing is served at %s: vendor APIs live under %s, the control plane under /_emulator/", r.URL.Path, served))
 	})
 	return r
+}
+
+// mountVendorControl mounts the vendors' control routes under
+// /_emulator/<vendor>: one handler per path, dispatching on the method like
+// the built-in control routes.
+func (e *Emulator) mountVendorControl(c *mux.Router) {
+	for _, v := range e.vendors {
+		cp, ok := v.(core.ControlProvider)
+		if !ok {
+			continue
+		}
+		byPath := map[string]methods{}
+		names := map[string][]string{}
+		var paths []string
+		for _, cr := range cp.ControlRoutes() {
+			if _, seen := byPath[cr.Path]; !seen {
+				paths = append(paths, cr.Path)
+				byPath[cr.Path] = methods{}
+			}
+			for _, m := range cr.Methods {
+				byPath[cr.Path][strings.ToUpper(m)] = cr.Handler
+			}
+			names[cr.Path] = append(names[cr.Path], cr.Name)
+		}
+		for _, p := range paths {
+			c.Handle("/"+v.Name()+p, e.control(true, byPath[p])).Name("control." + v.Name() + "." + strings.Join(names[p], "|"))
+		}
+	}
 }
 
 // controlErr is a control-plane error: {"error": ..., "problems": [...]}.
@@ -111,10 +145,16 @@ func writeControl(w http.ResponseWriter, resp *core.Response, err error) {
 	if err != nil {
 		var ce *controlErr
 		var ve *core.ValidationError
+		var ae *core.APIError
 		switch {
 		case errors.As(err, &ce):
 		case errors.As(err, &ve):
 			ce = &controlErr{Status: http.StatusBadRequest, Message: ve.Source + " is not valid", Problems: ve.Problems}
+		case errors.As(err, &ae):
+			ce = &controlErr{Status: ae.Status, Message: ae.Message}
+			if ce.Status == 0 {
+				ce.Status = http.StatusInternalServerError
+			}
 		default:
 			ce = &controlErr{Status: http.StatusBadRequest, Message: err.Error()}
 		}

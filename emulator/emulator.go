@@ -15,6 +15,7 @@ import (
 	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/emulator/fault"
 	"github.com/chatemu/chatemu/emulator/imbachat"
+	"github.com/chatemu/chatemu/emulator/imbox"
 	"github.com/gorilla/mux"
 )
 
@@ -78,7 +79,7 @@ func New(cfg Config) (*Emulator, error) {
 	e := &Emulator{cfg: cfg, store: store, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
 	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger}
-	e.vendors = []core.Vendor{imbachat.New(deps)}
+	e.vendors = []core.Vendor{imbachat.New(deps), imbox.New(deps)}
 	catalogs := map[string]core.ErrorCatalog{}
 	for _, v := range e.vendors {
 		if err := store.CreateIndexes(v.Indexes()...); err != nil {

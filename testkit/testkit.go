@@ -29,8 +29,9 @@ import (
 
 // Server is a running emulator instance.
 type Server struct {
-	emu *emulator.Emulator
-	srv *httptest.Server
+	emu        *emulator.Emulator
+	srv        *httptest.Server
+	adminToken string // sent by the vendor helpers that drive the control plane
 }
 
 // Option edits the emulator.Config of an instance.
@@ -92,7 +93,7 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{emu: emu, srv: httptest.NewServer(emu)}, nil
+	return &Server{emu: emu, srv: httptest.NewServer(emu), adminToken: cfg.AdminToken}, nil
 }
 
 // Close stops the server and releases the state; Start's cleanup calls it.
@@ -109,6 +110,10 @@ func (s *Server) URL() string { return s.srv.URL }
 // ImbaChatURL is what replaces https://api.imbachat.com in a client's
 // configuration ("http://127.0.0.1:PORT"; paths start with /imbachat/).
 func (s *Server) ImbaChatURL() string { return s.srv.URL }
+
+// ImBoxURL is what replaces https://apiv2.imbox.io in a client's
+// configuration ("http://127.0.0.1:PORT"; paths start with /message/).
+func (s *Server) ImBoxURL() string { return s.srv.URL }
 
 // Client is an HTTP client for the instance.
 func (s *Server) Client() *http.Client { return s.srv.Client() }

@@ -1,0 +1,211 @@
+package imbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/gorilla/mux"
+)
+
+// This file is the widget and the agent desk: control-plane actions that
+// create the data the read-only export API serves (docs/imbox.md, "Shaping
+// data"). Every "at" is an RFC 3339 time and defaults to the emulator
+// clock; nothing may be dated before its conversation's start.
+
+// maxDeskBody caps a control-plane body.
+const maxDeskBody = 1 << 20
+
+// decodeBody reads a JSON object body strictly: unknown fields are refused
+// so that a misspelt field fails instead of being ignored.
+func decodeBody(r *http.Request, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxDeskBody+1))
+	if err != nil {
+		return errBadRequest("reading the body: %v", err)
+	}
+	if len(data) > maxDeskBody {
+		return core.VendorError(http.StatusRequestEntityTooLarge, codeBadRequest, fmt.Sprintf("the body exceeds %d bytes", maxDeskBody))
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		data = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return errBadRequest("malformed JSON body: %s must be %s, got %s", te.Field, jsonKind(te.Type), te.Value)
+		}
+		return errBadRequest("malformed JSON body: %v", err)
+	}
+	if dec.More() {
+		return errBadRequest("malformed JSON body: unexpected data after the object")
+	}
+	return nil
+}
+
+// jsonKind names what a Go type takes in JSON.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "a " + t.Kind().String()
+}
+
+// deskVar returns a control path variable, percent-decoded.
+func deskVar(r *http.Request, name string) (string, error) {
+	raw := mux.Vars(r)[name]
+	v, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", errInvalid(name, raw, "a valid percent-encoded path segment")
+	}
+	return v, nil
+}
+
+// deskAccount reads {sid} and checks the account exists.
+func deskAccount(tx *core.Tx, r *http.Request) (int64, error) {
+	raw, err := deskVar(r, "sid")
+	if err != nil {
+		return 0, err
+	}
+	sid, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return 0, errInvalid("sid", raw, "a number")
+	}
+	var a account
+	found, err := tx.Get(accountKey(sid), &a)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, core.VendorError(http.StatusNotFound, codeNotFound, fmt.Sprintf("Account sid %d not found", sid))
+	}
+	return sid, nil
+}
+
+// deskChange runs fn on the conversation a control path names, in one
+// write transaction, and stores the conversation afterwards.
+func (s *Service) deskChange(r *http.Request, fn func(tx *core.Tx, c *conversation) (*core.Response, error)) (*core.Response, error) {
+	var resp *core.Response
+	err := s.deps.Store.Update(func(tx *core.Tx) error {
+		sid, err := deskAccount(tx, r)
+		if err != nil {
+			return err
+		}
+		id, err := deskVar(r, "conversationId")
+		if err != nil {
+			return err
+		}
+		c, err := conversationByChannel(tx, sid, id)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return errConversationNotFound(id)
+		}
+		if resp, err = fn(tx, c); err != nil {
+			return err
+		}
+		return tx.Put(conversationKey(c.ID), c)
+	})
+	return resp, deskError(err)
+}
+
+// deskError keeps API errors and validation problems as they are and turns
+// anything else (a store failure) into an internal error.
+func deskError(err error) error {
+	var ae *core.APIError
+	if err == nil || errors.As(err, &ae) {
+		return err
+	}
+	return core.Internal(err)
+}
+
+// deskTime parses an "at" and refuses one before the conversation started.
+func (s *Service) deskTime(c *conversation, at string) (time.Time, error) {
+	t, err := parseControlTime("at", at, s.deps.Clock.Now())
+	if err != nil {
+		return t, err
+	}
+	if c != nil && t.Before(c.Date) {
+		return t, errBadRequest("at %s is before the conversation's start %s", formatDate(t), formatDate(c.Date))
+	}
+	return t, nil
+}
+
+// patchString is a JSON field that may be absent (keep), null (unset) or a
+// string (set).
+type patchString struct {
+	set   bool
+	value *string
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *patchString) UnmarshalJSON(b []byte) error {
+	p.set = true
+	if string(b) == "null" {
+		p.value = nil
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	p.value = &s
+	return nil
+}
+
+// visitorPatch is what the widget reports about a visitor, in
+// grabVisitorInfo's names.
+type visitorPatch struct {
+	TrafficType patchString `json:"trafficType"`
+	SEType      patchString `json:"se_type"`
+	LastVisit   patchString `json:"last_visit"`
+	Browser     patchString `json:"browser"`
+	OS          patchString `json:"os"`
+	City        patchString `json:"user_city"`
+	Country     patchString `json:"user_country"`
+	ExitPage    patchString `json:"exitPage"`
+}
+
+func (p *visitorPatch) apply(v *visitorInfo) error {
+	for _, f := range []struct {
+		patch *patchString
+		dst   **string
+	}{{&p.TrafficType, &v.TrafficType}, {&p.SEType, &v.SEType}, {&p.Browser, &v.Browser}, {&p.OS, &v.OS},
+		{&p.City, &v.City}, {&p.Country, &v.Country}, {&p.ExitPage, &v.ExitPage}} {
+		if f.patch.set {
+			*f.dst = f.patch.value
+		}
+	}
+	if p.LastVisit.set {
+		v.LastVisit = nil
+		if p.LastVisit.value != nil {
+			t, err := time.Parse(time.RFC3339Nano, *p.LastVisit.value)
+			if err != nil {
+				return errInvalid("last_visit", *p.LastVisit.value, "an RFC 3339 time such as 2020-01-01T00:00:00.000Z")
+			}
+			t = instant(t)
+			v.LastVisit = &t
+		}
+	}
+	return nil
+}
