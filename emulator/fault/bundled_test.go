@@ -1,6 +1,12 @@
 package fault_test
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,4 +67,82 @@ func mustBundled(t *testing.T, name string) *fault.Scenario {
 		t.Fatal(err)
 	}
 	return sc
+}
+
+// grabAgents is one ImBox call on a fresh connection; outcome classifies
+// what the client saw.
+func grabAgents(t *testing.T, emu *testkit.Server) string {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(emu.URL() + "/message/grabAgents/apiKey/1")
+	switch {
+	case errors.Is(err, syscall.ECONNRESET):
+		return "reset"
+	case err != nil && strings.Contains(err.Error(), "EOF"):
+		return "empty"
+	case err != nil:
+		t.Fatalf("unexpected client error: %v", err)
+	}
+	defer resp.Body.Close()
+	_, err = io.ReadAll(resp.Body)
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "cut off"
+	case err != nil:
+		t.Fatalf("unexpected body error: %v", err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	return "ok"
+}
+
+func TestBundledImBoxFlakyNetwork(t *testing.T) {
+	t.Parallel()
+	emu := start(t, testkit.WithSeed(3))
+	emu.UseScenario(t, "imbox-flaky-network")
+	seen := map[string]int{}
+	for i := 0; i < 40; i++ {
+		seen[grabAgents(t, emu)]++
+	}
+	fired := map[string]int{}
+	for _, r := range emu.FaultCounts()[0].Rules {
+		fired[r.Name] = r.Fired
+	}
+	for _, kind := range []string{"reset", "cut off", "empty"} {
+		if seen[kind] == 0 || seen[kind] != fired[map[string]string{"reset": "reset", "cut off": "cut off", "empty": "empty reply"}[kind]] {
+			t.Errorf("%s: seen %d, rule fired %d (all: %v, fired %v)", kind, seen[kind], fired[kind], seen, fired)
+		}
+	}
+	if seen["ok"] == 0 || fired["slow"] == 0 || seen["ok"] < fired["slow"] {
+		t.Errorf("normal and slow answers: %v, fired %v", seen, fired)
+	}
+	// The other vendors are untouched.
+	if a := getRooms(t, emu, nil); a.status != 200 {
+		t.Errorf("ImbaChat under the ImBox scenario: %d", a.status)
+	}
+}
+
+func TestImBoxErrorCodes(t *testing.T) {
+	t.Parallel()
+	emu := start(t)
+	emu.Inject(t, fault.Rule{Match: fault.Match{Vendor: "imbox", Operation: "grabAgents"}, Action: fault.Action{Type: "error", Code: "invalid_api_key"}},
+		fault.Rule{Match: fault.Match{Vendor: "imbox"}, Action: fault.Action{Type: "error", Code: "503"}})
+	for path, want := range map[string]string{
+		"/message/grabAgents/apiKey/1":  `401 {"result":"error","message":"Invalid apiKey"}`,
+		"/message/pageFilters/apiKey/1": `503 {"result":"error","message":"Service Unavailable"}`,
+	} {
+		resp, err := http.Get(emu.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := fmt.Sprint(resp.StatusCode, " ", string(b)); got != want {
+			t.Errorf("%s: %s, want %s", path, got, want)
+		}
+	}
+	if calls := emu.Calls("imbox.grabAgents", nil); len(calls) != 1 || calls[0].Tenant != "account:1" {
+		t.Errorf("the claimed tenant is journaled even for a faulted call: %+v", calls)
+	}
 }
