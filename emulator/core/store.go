@@ -243,3 +243,14 @@ func EachEqual[T any](tx *Tx, index string, pivot any, fn func(*T) bool) error {
 	}
 	return decodeErr
 }
+
+// AllEqual returns, in index order, every document of index whose indexed
+// fields equal pivot's.
+func AllEqual[T any](tx *Tx, index string, pivot any) ([]T, error) {
+	var out []T
+	err := EachEqual(tx, index, pivot, func(v *T) bool {
+		out = append(out, *v)
+		return true
+	})
+	return out, err
+}

@@ -349,10 +349,5 @@ func (s *Service) getRooms(req *core.Request) (*core.Response, error) {
 
 // widgetRooms returns a widget's rooms in id order.
 func widgetRooms(tx *core.Tx, imbaID int64) ([]room, error) {
-	var out []room
-	err := core.EachEqual(tx, idxRoomWidget, map[string]any{"imba_id": imbaID}, func(r *room) bool {
-		out = append(out, *r)
-		return true
-	})
-	return out, err
+	return core.AllEqual[room](tx, idxRoomWidget, map[string]any{"imba_id": imbaID})
 }

@@ -112,12 +112,7 @@ func (s *Service) getUsers(req *core.Request) (*core.Response, error) {
 
 // widgetUsers returns a widget's users in id order.
 func widgetUsers(tx *core.Tx, imbaID int64) ([]user, error) {
-	var out []user
-	err := core.EachEqual(tx, idxUserWidget, map[string]any{"imba_id": imbaID}, func(u *user) bool {
-		out = append(out, *u)
-		return true
-	})
-	return out, err
+	return core.AllEqual[user](tx, idxUserWidget, map[string]any{"imba_id": imbaID})
 }
 
 // userByRemoteID finds a widget's user by the external site's id.
