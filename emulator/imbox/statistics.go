@@ -2,7 +2,6 @@ package imbox
 
 import (
 	"bytes"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -161,7 +160,9 @@ func (s *Service) chatStatistics(req *core.Request) (*core.Response, error) {
 				return err
 			}
 			row := statistics(c, ms, byID)
-			if q.agents == nil || q.agents[row.agentID] {
+			// An unanswered row has no agent: agentId=0 (the visitors'
+			// agentID) selects nothing.
+			if q.agents == nil || (row.agentID != 0 && q.agents[row.agentID]) {
 				rows = append(rows, row)
 			}
 		}
@@ -225,27 +226,19 @@ func statistics(c *conversation, ms []message, agents map[int64]*agent) statRow 
 
 // csvResponse renders rows as RFC 4180 CSV: a header row, CRLF line ends,
 // arrays joined with "," in one cell, null as an empty cell, startedAt in
-// the request's timezone with its offset.
+// the request's timezone with its offset. Cells keep their line breaks as
+// they are (encoding/csv with UseCRLF would rewrite them).
 func csvResponse(rows []statRow, loc *time.Location) (*core.Response, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	if err := w.Write(csvHeader); err != nil {
-		return nil, err
-	}
+	w := &csvWriter{buf: &buf}
+	w.Write(csvHeader)
 	for i := range rows {
 		r := &rows[i]
 		rec := []string{r.Channel, r.AgentName, r.AgentEmail, r.Referral, r.SearchEngine, r.ExitPage,
 			r.Browser, r.OS, r.City, r.Country, strings.Join(r.Labels, ","), strings.Join(r.Tags, ","),
 			optionalInt(r.Duration), optionalInt(intPtr64(r.Rating)), optionalInt(r.ResponseTime),
 			r.started.In(loc).Format(dateLayout)}
-		if err := w.Write(rec); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, err
+		w.Write(rec)
 	}
 	h := http.Header{}
 	h.Set("Content-Disposition", `attachment; filename="chatStatistics.csv"`)
@@ -265,4 +258,25 @@ func intPtr64(n *int) *int64 {
 	}
 	v := int64(*n)
 	return &v
+}
+
+// csvWriter writes RFC 4180 records ending in CRLF. A cell holding a comma,
+// a quote, a CR or an LF (or starting with a space) is quoted with its quotes
+// doubled; its other bytes go out unchanged.
+type csvWriter struct{ buf *bytes.Buffer }
+
+func (w *csvWriter) Write(rec []string) {
+	for i, cell := range rec {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		if cell == "" || !(strings.ContainsAny(cell, ",\"\r\n") || cell[0] == ' ') {
+			w.buf.WriteString(cell)
+			continue
+		}
+		w.buf.WriteByte('"')
+		w.buf.WriteString(strings.ReplaceAll(cell, `"`, `""`))
+		w.buf.WriteByte('"')
+	}
+	w.buf.WriteString("\r\n")
 }
