@@ -29,6 +29,11 @@ type DecodeOptions struct {
 	// (pageFilterId=1&pageFilterId=2) into a list instead of keeping the
 	// last value as PHP does.
 	RepeatedAsList bool
+	// IgnoreMalformedBody drops a body that does not parse (broken JSON, a
+	// multipart body without its boundary) and keeps the query parameters,
+	// as servers that decode leniently do, instead of failing with
+	// KindMalformed. Size limits still apply.
+	IgnoreMalformedBody bool
 }
 
 // Decoding limits used when DecodeOptions leave them zero.
@@ -77,6 +82,10 @@ func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
 	}
 	bodyTree := &builder{opts: opts, root: newTree(), count: b.count}
 	if err := bodyTree.addBody(r.Header.Get("Content-Type"), body); err != nil {
+		var apiErr *APIError
+		if opts.IgnoreMalformedBody && errors.As(err, &apiErr) && apiErr.Kind == KindMalformed {
+			return &Params{root: b.root}, nil
+		}
 		return nil, err
 	}
 	for _, k := range bodyTree.root.keys {
