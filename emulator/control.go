@@ -43,7 +43,7 @@ func (e *Emulator) routes() *mux.Router {
 	}
 	r.NotFoundHandler = e.control(func(r *http.Request) (*core.Response, error) {
 		return nil, controlError(http.StatusNotFound,
-			"nothing is served at %s: vendor APIs live under /imbachat/, the control plane under /_emulator/", r.URL.Path)
+			"nothing is served at %s: vendor APIs live under /imbachat/ and /rest/ (Bitrix24 OAuth at /oauth/token/), the control plane under /_emulator/", r.URL.Path)
 	}, false)
 	return r
 }

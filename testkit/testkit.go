@@ -91,6 +91,15 @@ func (s *Server) URL() string { return s.srv.URL }
 // configuration ("http://127.0.0.1:PORT"; paths start with /imbachat/).
 func (s *Server) ImbaChatURL() string { return s.srv.URL }
 
+// Bitrix24WebhookURL is the default portal's incoming webhook,
+// "http://127.0.0.1:PORT/rest/1/abc/": append a method name.
+func (s *Server) Bitrix24WebhookURL() string { return s.srv.URL + "/rest/1/abc/" }
+
+// Bitrix24URL is the OAuth REST endpoint, "http://127.0.0.1:PORT/rest/"
+// (a client's client_endpoint): append a method name and send an access
+// token (test-access-token in the default fixtures).
+func (s *Server) Bitrix24URL() string { return s.srv.URL + "/rest/" }
+
 // Client is an HTTP client for the instance.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 

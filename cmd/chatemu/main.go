@@ -161,6 +161,7 @@ func serve(o *options, stdout, stderr io.Writer) error {
 	base := baseURL(ln.Addr())
 	fmt.Fprintf(stdout, "chatemu %s listening on %s\n", version, base)
 	fmt.Fprintf(stdout, "  ImbaChat       %s/imbachat/\n", base)
+	fmt.Fprintf(stdout, "  Bitrix24       %s/rest/ (webhook %s/rest/1/abc/, OAuth refresh %s/oauth/token/)\n", base, base, base)
 	fmt.Fprintf(stdout, "  control plane  %s/_emulator/\n", base)
 	if o.adminToken == "" && !isLoopback(ln.Addr()) {
 		logger.Warn("the control plane is open to the network: set --admin-token to protect it")
