@@ -135,9 +135,15 @@ func timeJSON() string {
 // ok is the success envelope around a result (JSON text).
 func ok(result string) string { return `{"result":` + result + `,"time":` + timeJSON() + `}` }
 
-// fail is the error envelope.
+// fail is the error envelope, with the text escaped as the server's PHP
+// JSON escapes it (an apostrophe is \u0027).
 func fail(code, text string) string {
-	return `{"error":"` + code + `","error_description":"` + text + `"}`
+	return `{"error":"` + code + `","error_description":"` + phpText(text) + `"}`
+}
+
+// phpText escapes plain text as Bitrix\Main\Web\Json::encode does.
+func phpText(s string) string {
+	return strings.NewReplacer(`'`, `\u0027`, `"`, `\u0022`, `/`, `\/`, `<`, `\u003C`, `>`, `\u003E`, `&`, `\u0026`).Replace(s)
 }
 
 // seed applies a bitrix24 section to the default portal.

@@ -36,6 +36,17 @@ func (c *call) args() args { return foldArgs(c.params) }
 // route "bitrix24.<method>" (the journal, faults and schemas key on it).
 func (s *Service) methodTable() []*method {
 	return []*method{
+		{name: "imbot.chat.add", scope: scopeIMBot, call: s.chatAdd},
+		{name: "imbot.chat.get", scope: scopeIMBot, call: s.chatGet},
+		{name: "imbot.chat.user.list", scope: scopeIMBot, call: s.chatUserList},
+		{name: "imbot.chat.user.add", scope: scopeIMBot, call: s.chatUserAdd},
+		{name: "imbot.chat.user.delete", scope: scopeIMBot, call: s.chatUserDelete},
+		{name: "imbot.chat.leave", scope: scopeIMBot, call: s.chatLeave},
+		{name: "imbot.chat.updatetitle", scope: scopeIMBot, call: s.chatUpdateTitle},
+		{name: "imbot.chat.updatecolor", scope: scopeIMBot, call: s.chatUpdateColor},
+		{name: "imbot.chat.updateavatar", scope: scopeIMBot, call: s.chatUpdateAvatar},
+		{name: "imbot.chat.setowner", scope: scopeIMBot, call: s.chatSetOwner},
+		{name: "imbot.dialog.get", scope: scopeIMBot, call: s.dialogGet},
 		{name: "imopenlines.revision.get", scope: scopeOpenLines, call: s.revisionGet},
 	}
 }
