@@ -73,7 +73,7 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	e := &Emulator{cfg: cfg, store: store, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
-	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger}
+	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
 	e.vendors = []core.Vendor{imbachat.New(deps), bitrix24.New(deps)}
 	for _, v := range e.vendors {
 		if err := store.CreateIndexes(v.Indexes()...); err != nil {
