@@ -94,9 +94,13 @@ func (o *ordered) isList() bool {
 }
 
 // MarshalJSON implements json.Marshaler.
-func (o *ordered) MarshalJSON() ([]byte, error) {
+func (o *ordered) MarshalJSON() ([]byte, error) { return o.encode(o.isList()) }
+
+// objectJSON encodes o as a JSON object whatever its keys.
+func (o *ordered) objectJSON() ([]byte, error) { return o.encode(false) }
+
+func (o *ordered) encode(list bool) ([]byte, error) {
 	var b bytes.Buffer
-	list := o.isList()
 	if list {
 		b.WriteByte('[')
 	} else {

@@ -48,6 +48,7 @@ func (s *Service) methodTable() []*method {
 		{name: "imbot.chat.setowner", scope: scopeIMBot, call: s.chatSetOwner},
 		{name: "imbot.dialog.get", scope: scopeIMBot, call: s.dialogGet},
 		{name: "imopenlines.revision.get", scope: scopeOpenLines, call: s.revisionGet},
+		{name: "batch", call: s.batch},
 	}
 }
 
