@@ -132,6 +132,15 @@ func timeJSON() string {
 	return fmt.Sprintf(`{"start":%d,"finish":%d.0,"duration":0.0,"processing":0,"date_start":"%s","date_finish":"%s"}`, s, s, d, d)
 }
 
+// shiftTime rewrites the frozen clock's time block of an answer to the
+// clock moved forward by d.
+func shiftTime(body string, d time.Duration) string {
+	at := fixedNow.Add(d)
+	s, ds := at.Unix(), at.Format("2006-01-02T15:04:05-07:00")
+	moved := fmt.Sprintf(`{"start":%d,"finish":%d.0,"duration":0.0,"processing":0,"date_start":"%s","date_finish":"%s"}`, s, s, ds, ds)
+	return strings.ReplaceAll(body, timeJSON(), moved)
+}
+
 // ok is the success envelope around a result (JSON text).
 func ok(result string) string { return `{"result":` + result + `,"time":` + timeJSON() + `}` }
 
