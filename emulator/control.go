@@ -31,6 +31,17 @@ func (e *Emulator) routes() *mux.Router {
 	c.Handle("/clock", e.control(e.clockGet, true)).Methods(http.MethodGet).Name("control.clock")
 	c.Handle("/clock", e.control(e.clockSet, true)).Methods(http.MethodPost).Name("control.clock.set")
 	c.Handle("/seed", e.control(e.seed, true)).Methods(http.MethodPost).Name("control.seed")
+	for _, v := range e.vendors {
+		cp, ok := v.(core.ControlProvider)
+		if !ok {
+			continue
+		}
+		for _, rt := range cp.ControlRoutes() {
+			h := rt.Handler
+			c.Handle("/"+v.Name()+rt.Path, e.control(func(r *http.Request) (*core.Response, error) { return h(r, mux.Vars(r)) }, true)).
+				Methods(rt.Method).Name("control." + rt.Name)
+		}
+	}
 	c.NotFoundHandler = e.control(func(r *http.Request) (*core.Response, error) {
 		return nil, controlError(http.StatusNotFound, "no control route %s %s", r.Method, r.URL.Path)
 	}, false)
@@ -95,8 +106,11 @@ func writeControl(w http.ResponseWriter, resp *core.Response, err error) {
 	if err != nil {
 		var ce *controlErr
 		var ve *core.ValidationError
+		var ae *core.APIError
 		switch {
 		case errors.As(err, &ce):
+		case errors.As(err, &ae) && ae.Status != 0:
+			ce = &controlErr{Status: ae.Status, Message: ae.Message}
 		case errors.As(err, &ve):
 			ce = &controlErr{Status: http.StatusBadRequest, Message: ve.Source + " is not valid", Problems: ve.Problems}
 		default:

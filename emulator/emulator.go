@@ -159,6 +159,17 @@ func (e *Emulator) Seed(source string, data []byte) (*Document, error) {
 	return doc, nil
 }
 
+// Vendor returns the vendor named name ("bitrix24"), or nil; the testkit
+// reaches vendor state helpers through it.
+func (e *Emulator) Vendor(name string) core.Vendor {
+	for _, v := range e.vendors {
+		if v.Name() == name {
+			return v
+		}
+	}
+	return nil
+}
+
 // Clock is the instance's clock.
 func (e *Emulator) Clock() *core.Clock { return e.clock }
 
