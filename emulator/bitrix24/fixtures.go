@@ -27,6 +27,7 @@ type fixturePortal struct {
 	MemberID     *string           `json:"member_id"`
 	Strict       *bool             `json:"strict"`
 	RequireHTTPS *bool             `json:"require_https"`
+	IMBot        *bool             `json:"imbot_installed"`
 	RateLimit    *fixtureRateLimit `json:"rate_limit"`
 	Webhooks     []webhook         `json:"webhooks"`
 	Apps         []app             `json:"apps"`
@@ -164,6 +165,9 @@ func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error
 	}
 	if fp.RequireHTTPS != nil {
 		p.RequireHTTPS = *fp.RequireHTTPS
+	}
+	if fp.IMBot != nil {
+		p.NoIMBot = !*fp.IMBot
 	}
 	if rl := fp.RateLimit; rl != nil {
 		p.RateLimit.Enabled = rl.Enabled

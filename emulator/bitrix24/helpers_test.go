@@ -37,6 +37,12 @@ type req struct {
 	host   string
 }
 
+// withPath is r sent to another path.
+func (r req) withPath(path string) req {
+	r.path = path
+	return r
+}
+
 // hook is a path on the default webhook.
 func hook(method string) string { return "/rest/1/abc/" + method }
 

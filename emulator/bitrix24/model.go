@@ -21,10 +21,13 @@ type portal struct {
 	// the documentation pages (docs/fidelity.md, "Strict mode").
 	Strict bool `json:"strict"`
 	// RequireHTTPS refuses webhook calls over plain HTTP, as the cloud does.
-	RequireHTTPS bool      `json:"require_https"`
-	RateLimit    rateLimit `json:"rate_limit"`
-	Webhooks     []webhook `json:"webhooks"`
-	Apps         []app     `json:"apps"`
+	RequireHTTPS bool `json:"require_https"`
+	// NoIMBot plays a portal without the imbot module: the Open Channels
+	// network methods answer IMBOT_ERROR.
+	NoIMBot   bool      `json:"no_imbot,omitempty"`
+	RateLimit rateLimit `json:"rate_limit"`
+	Webhooks  []webhook `json:"webhooks"`
+	Apps      []app     `json:"apps"`
 }
 
 // rateLimit is the portal's leaky bucket: each request adds one, the level

@@ -47,6 +47,13 @@ func (s *Service) methodTable() []*method {
 		{name: "imbot.chat.updateavatar", scope: scopeIMBot, call: s.chatUpdateAvatar},
 		{name: "imbot.chat.setowner", scope: scopeIMBot, call: s.chatSetOwner},
 		{name: "imbot.dialog.get", scope: scopeIMBot, call: s.dialogGet},
+		{name: "imopenlines.network.join", scope: scopeOpenLines, call: s.networkJoin},
+		{name: "imopenlines.network.message.add", scope: scopeOpenLines, call: s.networkMessageAdd},
+		{name: "imopenlines.network.message.send", scope: scopeOpenLines, call: s.networkMessageAdd, docOnly: true},
+		{name: "imopenlines.bot.session.operator", scope: scopeOpenLines, call: s.sessionOperator},
+		{name: "imopenlines.bot.session.transfer", scope: scopeOpenLines, call: s.sessionTransfer},
+		{name: "imopenlines.bot.session.finish", scope: scopeOpenLines, call: s.sessionFinish},
+		{name: "imopenlines.bot.session.message.send", scope: scopeOpenLines, call: s.sessionMessageSend},
 		{name: "imopenlines.revision.get", scope: scopeOpenLines, call: s.revisionGet},
 		{name: "batch", call: s.batch},
 	}
