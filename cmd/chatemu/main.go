@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -68,6 +70,7 @@ type options struct {
 	seed                                              uint64
 	freeze                                            bool
 	shutdownTimeout                                   time.Duration
+	tls                                               tlsOptions
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -82,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.clock, "clock", env("CHATEMU_CLOCK", ""), "start the emulator clock at this RFC 3339 time (CHATEMU_CLOCK)")
 	fs.BoolVar(&o.freeze, "freeze-clock", envBool("CHATEMU_FREEZE_CLOCK"), "keep the clock still at --clock until moved (CHATEMU_FREEZE_CLOCK)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish on SIGINT/SIGTERM")
+	o.tls.register(fs)
 	seed := fs.String("seed", env("CHATEMU_SEED", "1"), "random seed for generated ids and fault draws (CHATEMU_SEED)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: chatemu [flags] | chatemu validate FILE... | chatemu healthcheck | chatemu version")
@@ -150,6 +154,9 @@ func serve(o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if ln, err = o.tls.wrap(ln, stdout); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           emu,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -159,6 +166,9 @@ func serve(o *options, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	base := baseURL(ln.Addr())
+	if o.tls.enabled() {
+		base = "https" + strings.TrimPrefix(base, "http")
+	}
 	fmt.Fprintf(stdout, "chatemu %s listening on %s\n", version, base)
 	fmt.Fprintf(stdout, "  ImbaChat       %s/imbachat/\n", base)
 	fmt.Fprintf(stdout, "  Bitrix24       %s/rest/ (webhook %s/rest/1/abc/, OAuth refresh %s/oauth/token/)\n", base, base, base)
@@ -244,7 +254,12 @@ func healthcheck(args []string, stderr io.Writer) int {
 		host = "127.0.0.1"
 	}
 	client := &http.Client{Timeout: 3 * time.Second}
-	req, _ := http.NewRequest(http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/_emulator/healthz", nil)
+	scheme := "http"
+	if envBool("CHATEMU_TLS") || os.Getenv("CHATEMU_TLS_CERT") != "" {
+		scheme = "https"                                                                           // the local server's own certificate: checked for answering, not for trust
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // loopback health probe
+	}
+	req, _ := http.NewRequest(http.MethodGet, scheme+"://"+net.JoinHostPort(host, port)+"/_emulator/healthz", nil)
 	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintln(stderr, "healthcheck:", err)
