@@ -23,6 +23,8 @@ type principal struct {
 	Webhook  bool
 	ClientID string // the OAuth application's client id; "" for webhooks
 	Scopes   []string
+	// Bots are the portal's chat bots (a read-only snapshot).
+	Bots []bot
 }
 
 func (p *principal) hasScope(scope string) bool {
@@ -69,21 +71,22 @@ func (s *Service) authFor(m *method) core.AuthFunc {
 
 // authenticate finds the portal and the credential of a request.
 func (s *Service) authenticate(req *core.Request, t target, m *method) (*principal, error) {
-	var refs []portalRef
-	if err := s.deps.Store.View(func(tx *core.Tx) error {
-		idx, err := getDoc[[]portalRef](tx, portalIndexKey)
-		if idx != nil {
-			refs = *idx
-		}
-		return err
-	}); err != nil {
+	c, err := s.snapshot()
+	if err != nil {
 		return nil, err
 	}
+	refs, portals, bots := c.view()
 	byHost := portalByHost(refs, req.HTTP.Host)
+	var p *principal
 	if t.webhook {
-		return s.authWebhook(req, t, m, refs, byHost)
+		p, err = authWebhook(req, t, m, refs, portals, byHost)
+	} else {
+		p, err = s.authToken(req, m, refs, portals, byHost)
 	}
-	return s.authToken(req, m, refs, byHost)
+	if p != nil {
+		p.Bots = bots[p.Portal.Name]
+	}
+	return p, err
 }
 
 // portalByHost names the portal whose domain the request's Host is, or "".
@@ -99,26 +102,16 @@ func portalByHost(refs []portalRef, host string) string {
 	return ""
 }
 
-func (s *Service) loadPortal(name string) (*portal, error) {
-	var p *portal
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		var err error
-		p, err = getDoc[portal](tx, portalKey(name))
-		return err
-	})
-	return p, err
-}
-
 // fallbackPortal is the portal that answers a request no credential ties to
 // a portal: the one its Host names, else the first defined.
-func (s *Service) fallbackPortal(refs []portalRef, byHost string) (*portal, error) {
+func fallbackPortal(refs []portalRef, portals map[string]*portal, byHost string) *portal {
 	switch {
 	case byHost != "":
-		return s.loadPortal(byHost)
+		return portals[byHost]
 	case len(refs) > 0:
-		return s.loadPortal(refs[0].Name)
+		return portals[refs[0].Name]
 	}
-	return nil, nil
+	return nil
 }
 
 // docOnlyCheck answers a documentation-only method name with the portal's
@@ -133,7 +126,7 @@ func docOnlyCheck(p *portal, m *method) error {
 // authWebhook checks an incoming webhook: the portal its Host names (or the
 // first portal holding this user and code), HTTPS when the portal requires
 // it, then the user id and code.
-func (s *Service) authWebhook(req *core.Request, t target, m *method, refs []portalRef, byHost string) (*principal, error) {
+func authWebhook(req *core.Request, t target, m *method, refs []portalRef, portals map[string]*portal, byHost string) (*principal, error) {
 	uid, convErr := strconv.ParseInt(t.userID, 10, 64)
 	var found *portal
 	var hook *webhook
@@ -145,10 +138,7 @@ func (s *Service) authWebhook(req *core.Request, t target, m *method, refs []por
 		}
 	}
 	for _, name := range names {
-		p, err := s.loadPortal(name)
-		if err != nil {
-			return nil, err
-		}
+		p := portals[name]
 		if p == nil {
 			continue
 		}
@@ -194,7 +184,7 @@ func accessTokenOf(req *core.Request) string {
 
 // authToken checks an OAuth access token: known, not expired by the
 // emulator clock, and its application still installed on its portal.
-func (s *Service) authToken(req *core.Request, m *method, refs []portalRef, byHost string) (*principal, error) {
+func (s *Service) authToken(req *core.Request, m *method, refs []portalRef, portals map[string]*portal, byHost string) (*principal, error) {
 	raw := accessTokenOf(req)
 	var tok *accessToken
 	if raw != "" {
@@ -206,15 +196,9 @@ func (s *Service) authToken(req *core.Request, m *method, refs []portalRef, byHo
 			return nil, err
 		}
 	}
-	var p *portal
-	var err error
+	p := fallbackPortal(refs, portals, byHost)
 	if tok != nil {
-		p, err = s.loadPortal(tok.Portal)
-	} else {
-		p, err = s.fallbackPortal(refs, byHost)
-	}
-	if err != nil {
-		return nil, err
+		p = portals[tok.Portal]
 	}
 	if err := docOnlyCheck(p, m); err != nil {
 		return nil, err

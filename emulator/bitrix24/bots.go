@@ -39,15 +39,12 @@ func appBots(tx *core.Tx, portal string) ([]bot, error) {
 // botOf resolves the bot a call acts as (the server's getBotId): BOT_ID when
 // sent (unknown: BOT_ID_ERROR; another application's: APP_ID_ERROR), else
 // the first bot of the calling application (none: BOT_ID_ERROR).
-func botOf(tx *core.Tx, c *call) (*bot, error) {
+func botOf(_ *core.Tx, c *call) (*bot, error) {
 	clientID, err := callerClientID(c)
 	if err != nil {
 		return nil, err
 	}
-	bots, err := appBots(tx, c.p.Portal.Name)
-	if err != nil {
-		return nil, err
-	}
+	bots := c.p.Bots
 	a := c.args()
 	if a.isSet("BOT_ID") {
 		key, ok := arrayKey(a.value("BOT_ID"))
@@ -56,14 +53,16 @@ func botOf(tx *core.Tx, c *call) (*bot, error) {
 				if bots[i].ClientID != clientID {
 					return nil, errOtherApp()
 				}
-				return &bots[i], nil
+				b := bots[i]
+				return &b, nil
 			}
 		}
 		return nil, errBotNotFound()
 	}
 	for i := range bots {
 		if bots[i].ClientID == clientID {
-			return &bots[i], nil
+			b := bots[i]
+			return &b, nil
 		}
 	}
 	return nil, errBotNotFound()

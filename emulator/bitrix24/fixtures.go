@@ -141,7 +141,7 @@ func (s *Service) applyFixtures(tx *core.Tx, raw json.RawMessage) error {
 			return fmt.Errorf("bitrix24 fixtures: %w", err)
 		}
 	}
-	return nil
+	return stampGeneration(tx)
 }
 
 func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error {

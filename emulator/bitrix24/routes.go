@@ -131,11 +131,39 @@ func parseRESTPath(p string) (target, bool) {
 	return t, t.method != ""
 }
 
+// matchMethod is a route's Match: the path names this method (any case,
+// optional .json) in one of the two URL forms. It runs for every route on
+// every request, so it reads the path without allocating.
 func matchMethod(name string) func(*http.Request) bool {
 	return func(r *http.Request) bool {
-		t, ok := parseRESTPath(r.URL.Path)
-		return ok && t.method == name
+		seg, ok := lastSegment(r.URL.Path)
+		if !ok {
+			return false
+		}
+		if len(seg) == len(name)+5 && strings.EqualFold(seg[len(name):], ".json") {
+			seg = seg[:len(name)]
+		}
+		return strings.EqualFold(seg, name)
 	}
+}
+
+// lastSegment returns the last non-empty segment of a /rest/ path that has
+// one or three of them, as parseRESTPath accepts.
+func lastSegment(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "/rest/")
+	if !ok {
+		return "", false
+	}
+	n, last := 0, ""
+	for rest != "" {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
+		if seg != "" {
+			n++
+			last = seg
+		}
+	}
+	return last, n == 1 || n == 3
 }
 
 // serve runs a method for a request and wraps its result in the success

@@ -23,6 +23,7 @@ const vendorName = "bitrix24"
 type Service struct {
 	deps    core.Deps
 	methods map[string]*method // by lower-case method name
+	cache   portalCache
 }
 
 // New builds the Bitrix24 service over an instance's store and clock.

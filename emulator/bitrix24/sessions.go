@@ -24,17 +24,13 @@ func putSession(tx *core.Tx, ss *session) error {
 // sessionBots are the bots of the calling application (the Open Channels
 // bot methods have no BOT_ID: the server takes the application's bots; a
 // webhook names its application with CLIENT_ID). None: BOT_ID_ERROR.
-func sessionBots(tx *core.Tx, c *call, a args) ([]bot, error) {
+func sessionBots(_ *core.Tx, c *call, a args) ([]bot, error) {
 	clientID := c.p.ClientID
 	if c.p.Webhook {
 		clientID = a.str("CLIENT_ID")
 	}
-	all, err := appBots(tx, c.p.Portal.Name)
-	if err != nil {
-		return nil, err
-	}
 	var out []bot
-	for _, b := range all {
+	for _, b := range c.p.Bots {
 		if clientID != "" && b.ClientID == clientID {
 			out = append(out, b)
 		}
