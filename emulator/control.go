@@ -36,10 +36,8 @@ func (e *Emulator) routes() *mux.Router {
 		if !ok {
 			continue
 		}
-		for _, rt := range cp.ControlRoutes() {
-			h := rt.Handler
-			c.Handle("/"+v.Name()+rt.Path, e.control(func(r *http.Request) (*core.Response, error) { return h(r, mux.Vars(r)) }, true)).
-				Methods(rt.Method).Name("control." + rt.Name)
+		for _, cr := range cp.ControlRoutes() {
+			c.Handle("/"+v.Name()+cr.Path, e.control(cr.Handler, true)).Methods(cr.Methods...).Name("control." + v.Name() + "." + cr.Name)
 		}
 	}
 	c.NotFoundHandler = e.control(func(r *http.Request) (*core.Response, error) {

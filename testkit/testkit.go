@@ -12,14 +12,11 @@
 package testkit
 
 import (
-	"encoding/pem"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,20 +65,6 @@ func WithConfig(edit func(*emulator.Config)) Option { return Option(edit) }
 // set-up error fails the test at once.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	return start(t, false, opts)
-}
-
-// StartTLS is Start serving HTTPS (https://127.0.0.1:PORT), for clients
-// that only speak HTTPS (the Bitrix24 JS SDK's webhook mode) and portals
-// that require it. Client trusts the certificate; CAFile writes it for
-// other processes.
-func StartTLS(t testing.TB, opts ...Option) *Server {
-	t.Helper()
-	return start(t, true, opts)
-}
-
-func start(t testing.TB, useTLS bool, opts []Option) *Server {
-	t.Helper()
 	var cfg emulator.Config
 	for _, o := range opts {
 		o(&cfg)
@@ -90,30 +73,9 @@ func start(t testing.TB, useTLS bool, opts []Option) *Server {
 	if err != nil {
 		t.Fatalf("testkit: starting chatemu: %v", err)
 	}
-	s := &Server{emu: emu, srv: httptest.NewUnstartedServer(emu)}
-	if useTLS {
-		s.srv.StartTLS()
-	} else {
-		s.srv.Start()
-	}
+	s := &Server{emu: emu, srv: httptest.NewServer(emu)}
 	t.Cleanup(s.Close)
 	return s
-}
-
-// CAFile writes the certificate of a StartTLS instance to a PEM file in
-// the test's temporary directory and returns its path (for Node clients:
-// NODE_EXTRA_CA_CERTS).
-func (s *Server) CAFile(t testing.TB) string {
-	t.Helper()
-	cert := s.srv.Certificate()
-	if cert == nil {
-		t.Fatal("testkit: CAFile needs an instance started with StartTLS")
-	}
-	path := filepath.Join(t.TempDir(), "chatemu-ca.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644); err != nil {
-		t.Fatalf("testkit: writing the CA file: %v", err)
-	}
-	return path
 }
 
 // Close stops the server and releases the state; Start's cleanup calls it.

@@ -4,25 +4,42 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/gorilla/mux"
 )
 
 // ControlRoutes implements core.ControlProvider: views of portal state and
 // the actions of the Bitrix24 UI that no REST method performs, under
 // /_emulator/bitrix24/ (docs/bitrix24.md, "Control plane").
 func (s *Service) ControlRoutes() []core.ControlRoute {
-	get, post := http.MethodGet, http.MethodPost
+	get, post := []string{http.MethodGet}, []string{http.MethodPost}
 	return []core.ControlRoute{
-		{Name: "bitrix24.portals", Method: get, Path: "/portals", Handler: s.controlPortals},
-		{Name: "bitrix24.chat", Method: get, Path: "/portals/{portal}/chats/{id}", Handler: s.controlChat},
-		{Name: "bitrix24.chat.messages", Method: get, Path: "/portals/{portal}/chats/{id}/messages", Handler: s.controlMessages},
-		{Name: "bitrix24.chat.avatar", Method: get, Path: "/portals/{portal}/chats/{id}/avatar", Handler: s.controlAvatar},
-		{Name: "bitrix24.chat.session", Method: get, Path: "/portals/{portal}/chats/{id}/session", Handler: s.controlSession},
-		{Name: "bitrix24.chat.session.answer", Method: post, Path: "/portals/{portal}/chats/{id}/session/answer", Handler: s.controlAnswer},
-		{Name: "bitrix24.sessions.start", Method: post, Path: "/portals/{portal}/sessions", Handler: s.controlStartSession},
-		{Name: "bitrix24.user.messages", Method: get, Path: "/portals/{portal}/users/{id}/messages", Handler: s.controlUserMessages},
+		{Name: "portals", Methods: get, Path: "/portals", Handler: withVars(s.controlPortals)},
+		{Name: "chat", Methods: get, Path: "/portals/{portal}/chats/{id}", Handler: withVars(s.controlChat)},
+		{Name: "chat.messages", Methods: get, Path: "/portals/{portal}/chats/{id}/messages", Handler: withVars(s.controlMessages)},
+		{Name: "chat.avatar", Methods: get, Path: "/portals/{portal}/chats/{id}/avatar", Handler: withVars(s.controlAvatar)},
+		{Name: "chat.session", Methods: get, Path: "/portals/{portal}/chats/{id}/session", Handler: withVars(s.controlSession)},
+		{Name: "chat.session.answer", Methods: post, Path: "/portals/{portal}/chats/{id}/session/answer", Handler: withVars(s.controlAnswer)},
+		{Name: "sessions.start", Methods: post, Path: "/portals/{portal}/sessions", Handler: withVars(s.controlStartSession)},
+		{Name: "user.messages", Methods: get, Path: "/portals/{portal}/users/{id}/messages", Handler: withVars(s.controlUserMessages)},
+	}
+}
+
+// withVars hands a control handler its path variables, decoded (the router
+// matches percent-encoded paths).
+func withVars(h func(*http.Request, map[string]string) (*core.Response, error)) func(*http.Request) (*core.Response, error) {
+	return func(r *http.Request) (*core.Response, error) {
+		vars := map[string]string{}
+		for k, v := range mux.Vars(r) {
+			if d, err := url.PathUnescape(v); err == nil {
+				v = d
+			}
+			vars[k] = v
+		}
+		return h(r, vars)
 	}
 }
 
