@@ -148,6 +148,8 @@ func writeControl(w http.ResponseWriter, resp *core.Response, err error) {
 		var ae *core.APIError
 		switch {
 		case errors.As(err, &ce):
+		case errors.As(err, &ae) && ae.Status != 0:
+			ce = &controlErr{Status: ae.Status, Message: ae.Message}
 		case errors.As(err, &ve):
 			ce = &controlErr{Status: http.StatusBadRequest, Message: ve.Source + " is not valid", Problems: ve.Problems}
 		case errors.As(err, &ae):

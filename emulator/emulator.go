@@ -1,5 +1,5 @@
 // Package emulator assembles chatemu: one http.Handler serving every
-// vendor's API by path prefix (/imbachat, and in time /rest and /message)
+// vendor's API by path prefix (/imbachat, /rest, and in time /message)
 // plus the control plane under /_emulator/, over one instance's state,
 // clock and request journal.
 package emulator
@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chatemu/chatemu/emulator/bitrix24"
 	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/emulator/fault"
 	"github.com/chatemu/chatemu/emulator/imbachat"
@@ -78,8 +79,8 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	e := &Emulator{cfg: cfg, store: store, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
-	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger}
-	e.vendors = []core.Vendor{imbachat.New(deps), imbox.New(deps)}
+	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
+	e.vendors = []core.Vendor{imbachat.New(deps), bitrix24.New(deps), imbox.New(deps)}
 	catalogs := map[string]core.ErrorCatalog{}
 	for _, v := range e.vendors {
 		if err := store.CreateIndexes(v.Indexes()...); err != nil {
@@ -190,6 +191,17 @@ func (e *Emulator) Seed(source string, data []byte) (*Document, error) {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// Vendor returns the vendor named name ("bitrix24"), or nil; the testkit
+// reaches vendor state helpers through it.
+func (e *Emulator) Vendor(name string) core.Vendor {
+	for _, v := range e.vendors {
+		if v.Name() == name {
+			return v
+		}
+	}
+	return nil
 }
 
 // Clock is the instance's clock.

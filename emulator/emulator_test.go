@@ -77,7 +77,7 @@ func TestControlPlane(t *testing.T) {
 			`{"error":"request body: imbachat fixtures: messages/0: room 777 is not defined"}`},
 		{"unknown control route", "GET", "/_emulator/nope", "", 404, `{"error":"no control route GET /_emulator/nope"}`},
 		{"wrong control method", "DELETE", "/_emulator/clock", "", 405, `{"error":"/_emulator/clock does not accept DELETE"}`},
-		{"nothing served", "GET", "/other", "", 404, `{"error":"nothing is served at /other: vendor APIs live under /imbachat/, /message/, the control plane under /_emulator/"}`},
+		{"nothing served", "GET", "/other", "", 404, `{"error":"nothing is served at /other: vendor APIs live under /imbachat/, /rest/, /message/, the control plane under /_emulator/"}`},
 	}
 	for _, s := range steps {
 		status, body, _ := call(t, s.method, u+s.path, s.body, "Content-Type", "application/json")

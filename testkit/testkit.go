@@ -111,6 +111,15 @@ func (s *Server) URL() string { return s.srv.URL }
 // configuration ("http://127.0.0.1:PORT"; paths start with /imbachat/).
 func (s *Server) ImbaChatURL() string { return s.srv.URL }
 
+// Bitrix24WebhookURL is the default portal's incoming webhook,
+// "http://127.0.0.1:PORT/rest/1/abc/": append a method name.
+func (s *Server) Bitrix24WebhookURL() string { return s.srv.URL + "/rest/1/abc/" }
+
+// Bitrix24URL is the OAuth REST endpoint, "http://127.0.0.1:PORT/rest/"
+// (a client's client_endpoint): append a method name and send an access
+// token (test-access-token in the default fixtures).
+func (s *Server) Bitrix24URL() string { return s.srv.URL + "/rest/" }
+
 // ImBoxURL is what replaces https://apiv2.imbox.io in a client's
 // configuration ("http://127.0.0.1:PORT"; paths start with /message/).
 func (s *Server) ImBoxURL() string { return s.srv.URL }

@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -72,6 +73,7 @@ type options struct {
 	freeze                                            bool
 	shutdownTimeout                                   time.Duration
 	scenarios                                         []string
+	tls                                               tlsOptions
 }
 
 // listFlag collects a repeatable flag; the first use on the command line
@@ -107,6 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		scenarioFlags.values = strings.Split(v, ",")
 	}
 	fs.Var(&scenarioFlags, "scenario", "activate a scenario: a file or a bundled name; repeatable (CHATEMU_SCENARIOS, comma-separated)")
+	o.tls.register(fs)
 	seed := fs.String("seed", env("CHATEMU_SEED", "1"), "random seed for generated ids and fault draws (CHATEMU_SEED)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: chatemu [flags] | chatemu validate FILE... | chatemu healthcheck | chatemu version")
@@ -183,6 +186,9 @@ func serve(o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if ln, err = o.tls.wrap(ln, stdout); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           emu,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -192,8 +198,12 @@ func serve(o *options, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	base := baseURL(ln.Addr())
+	if o.tls.enabled() {
+		base = "https" + strings.TrimPrefix(base, "http")
+	}
 	fmt.Fprintf(stdout, "chatemu %s listening on %s\n", version, base)
 	fmt.Fprintf(stdout, "  ImbaChat       %s/imbachat/\n", base)
+	fmt.Fprintf(stdout, "  Bitrix24       %s/rest/ (webhook %s/rest/1/abc/, OAuth refresh %s/oauth/token/)\n", base, base, base)
 	fmt.Fprintf(stdout, "  ImBox          %s/message/\n", base)
 	fmt.Fprintf(stdout, "  control plane  %s/_emulator/\n", base)
 	if o.adminToken == "" && !isLoopback(ln.Addr()) {
@@ -296,7 +306,12 @@ func healthcheck(args []string, stderr io.Writer) int {
 		host = "127.0.0.1"
 	}
 	client := &http.Client{Timeout: 3 * time.Second}
-	req, _ := http.NewRequest(http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/_emulator/healthz", nil)
+	scheme := "http"
+	if envBool("CHATEMU_TLS") || os.Getenv("CHATEMU_TLS_CERT") != "" {
+		scheme = "https"                                                                           // the local server's own certificate: checked for answering, not for trust
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // loopback health probe
+	}
+	req, _ := http.NewRequest(http.MethodGet, scheme+"://"+net.JoinHostPort(host, port)+"/_emulator/healthz", nil)
 	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintln(stderr, "healthcheck:", err)

@@ -10,7 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 )
 
@@ -29,6 +28,11 @@ type DecodeOptions struct {
 	// (pageFilterId=1&pageFilterId=2) into a list instead of keeping the
 	// last value as PHP does.
 	RepeatedAsList bool
+	// IgnoreMalformedBody drops a body that does not parse (broken JSON, a
+	// multipart body without its boundary) and keeps the query parameters,
+	// as servers that decode leniently do, instead of failing with
+	// KindMalformed. Size limits still apply.
+	IgnoreMalformedBody bool
 }
 
 // Decoding limits used when DecodeOptions leave them zero.
@@ -77,6 +81,10 @@ func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
 	}
 	bodyTree := &builder{opts: opts, root: newTree(), count: b.count}
 	if err := bodyTree.addBody(r.Header.Get("Content-Type"), body); err != nil {
+		var apiErr *APIError
+		if opts.IgnoreMalformedBody && errors.As(err, &apiErr) && apiErr.Kind == KindMalformed {
+			return &Params{root: b.root}, nil
+		}
 		return nil, err
 	}
 	for _, k := range bodyTree.root.keys {
@@ -181,20 +189,22 @@ func (b *builder) addMultipart(body []byte, boundary string) error {
 func (b *builder) addJSON(body []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return Malformed("malformed JSON body: %v", err)
+	tok, err := dec.Token()
+	if err != nil {
+		return malformedJSON(err)
 	}
-	if dec.More() {
-		return Malformed("malformed JSON body: unexpected data after the top-level value")
-	}
-	obj, ok := doc.(map[string]any)
-	if !ok {
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		if _, err := b.jsonValue(dec, tok, 1); err != nil {
+			return err
+		}
 		return Malformed("JSON body must be an object of parameters")
 	}
-	tree, err := b.fromJSON(obj, 1)
+	tree, err := b.jsonValue(dec, tok, 1)
 	if err != nil {
 		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Malformed("malformed JSON body: unexpected data after the top-level value")
 	}
 	for _, k := range tree.keys {
 		b.root.set(k, tree.kids[k])
@@ -202,43 +212,55 @@ func (b *builder) addJSON(body []byte) error {
 	return nil
 }
 
-func (b *builder) fromJSON(v any, depth int) (*Value, error) {
+// jsonValue decodes the JSON value that starts with tok. Object members
+// keep the order they were sent in, as PHP's json_decode keeps them (a
+// repeated member takes the first one's place and the last one's value).
+func (b *builder) jsonValue(dec *json.Decoder, tok json.Token, depth int) (*Value, error) {
 	if depth > b.opts.MaxDepth {
 		return nil, tooDeep(b.opts.MaxDepth)
 	}
-	switch t := v.(type) {
-	case map[string]any:
-		node := newTree()
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			c, err := b.fromJSON(t[k], depth+1)
-			if err != nil {
-				return nil, err
-			}
-			node.set(strings.TrimSpace(k), c)
-		}
-		return node, nil
-	case []any:
-		node := newTree()
-		for i, e := range t {
-			c, err := b.fromJSON(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			node.set(fmt.Sprint(i), c)
-		}
-		return node, nil
-	default:
+	d, isDelim := tok.(json.Delim)
+	if !isDelim {
 		b.count++
 		if b.count > b.opts.MaxParams {
 			return nil, tooMany(b.opts.MaxParams)
 		}
-		return &Value{scalar: t}, nil
+		return &Value{scalar: tok}, nil
 	}
+	node := newTree()
+	for i := 0; dec.More(); i++ {
+		name := fmt.Sprint(i)
+		if d == '{' {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, malformedJSON(err)
+			}
+			k, _ := kt.(string)
+			name = strings.TrimSpace(k)
+		}
+		vt, err := dec.Token()
+		if err != nil {
+			return nil, malformedJSON(err)
+		}
+		c, err := b.jsonValue(dec, vt, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		node.set(name, c)
+	}
+	if _, err := dec.Token(); err != nil { // the closing delimiter
+		return nil, malformedJSON(err)
+	}
+	return node, nil
+}
+
+// malformedJSON words a JSON syntax error; a body that stops early is an
+// "unexpected EOF", not a plain "EOF".
+func malformedJSON(err error) *APIError {
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return Malformed("malformed JSON body: %v", err)
 }
 
 func tooDeep(n int) *APIError {

@@ -242,6 +242,17 @@ const (
 	journalMaxKeys   = 64
 )
 
+// SummarizeParams is a parameter tree as the journal keeps it: long strings
+// cut, large trees summarized. Vendors journaling operations of their own
+// (Deps.Journal) record parameters through it.
+func SummarizeParams(v *Value) map[string]any {
+	if v == nil || !v.IsTree() || v.Len() == 0 {
+		return nil
+	}
+	m, _ := summarizeValue(v, 0).(map[string]any)
+	return m
+}
+
 func summarize(p *Params) map[string]any {
 	if p == nil || p.Root().Len() == 0 {
 		return nil

@@ -1,0 +1,176 @@
+package bitrix24
+
+import (
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// chatUserList implements imbot.chat.user.list ("Getting participants
+// list"): the member ids of a chat the bot is in, as integers; [] for a
+// chat the bot is not in or that does not exist. Order: CHAT_ID_EMPTY, the
+// general chat (ACCESS_ERROR), the bot.
+func (s *Service) chatUserList(c *call) (any, error) {
+	id, err := chatIDOf(c.args())
+	if err != nil {
+		return nil, err
+	}
+	members := []int64{}
+	err = s.deps.Store.View(func(tx *core.Tx) error {
+		ch, err := loadChat(tx, c.p.Portal.Name, id)
+		if err != nil {
+			return err
+		}
+		if err := generalChat(ch); err != nil {
+			return err
+		}
+		b, err := botOf(tx, c)
+		if err != nil {
+			return err
+		}
+		if ch != nil && ch.hasMember(b.ID) {
+			members = append(members, ch.Members...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return members, nil
+}
+
+// chatUserAdd implements imbot.chat.user.add ("Participants invitation"):
+// USERS (an array, one id, or a JSON array text) join a chat the bot is
+// in. Users already in the chat and ids that are not active portal users
+// are skipped; when nobody is left to add the answer is WRONG_REQUEST "You
+// don't have access or user already member in chat", as it is when the
+// chat does not exist or the bot is not in it. Order: CHAT_ID_EMPTY, the
+// general chat, a chat closed to new members (ACCESS_ERROR "It is
+// forbidden to add users to this chat", 403), the bot, the addition.
+// HIDE_HISTORY (Y/N) is accepted; the emulator keeps no history to hide.
+func (s *Service) chatUserAdd(c *call) (any, error) {
+	a := c.args()
+	id, err := chatIDOf(a)
+	if err != nil {
+		return nil, err
+	}
+	return true, s.deps.Store.Update(func(tx *core.Tx) error {
+		ch, err := loadChat(tx, c.p.Portal.Name, id)
+		if err != nil {
+			return err
+		}
+		if err := generalChat(ch); err != nil {
+			return err
+		}
+		if ch != nil && ch.Locks.Extend {
+			return forbidden("ACCESS_ERROR", "It is forbidden to add users to this chat")
+		}
+		b, err := botOf(tx, c)
+		if err != nil {
+			return err
+		}
+		refused := methodError("WRONG_REQUEST", "You don't have access or user already member in chat")
+		if ch == nil || !ch.hasMember(b.ID) {
+			return refused
+		}
+		users := []int64{a.intval("USERS")}
+		if v := a.value("USERS"); v.IsTree() || (v != nil && !v.IsTree() && isJSONArrayText(v.String())) {
+			users, _ = idList(v)
+		}
+		added := 0
+		for _, uid := range users {
+			if uid <= 0 || ch.hasMember(uid) {
+				continue
+			}
+			m, err := lookupMember(tx, ch.Portal, uid)
+			if err != nil {
+				return err
+			}
+			if !m.exists || !m.active {
+				continue
+			}
+			ch.Members = append(ch.Members, uid)
+			added++
+		}
+		if added == 0 {
+			return refused
+		}
+		return putChat(tx, ch)
+	})
+}
+
+func isJSONArrayText(s string) bool {
+	for _, r := range s {
+		switch r {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '[':
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// chatUserDelete implements imbot.chat.user.delete ("Removal of
+// participants"): the bot removes USER_ID from a chat; only the chat's owner
+// may remove others. Order: CHAT_ID_EMPTY, the general chat, a chat that
+// forbids removing members (ACCESS_ERROR "It is forbidden to delete users
+// of this chat", 403), the bot, USER_ID_EMPTY, the removal.
+func (s *Service) chatUserDelete(c *call) (any, error) {
+	return s.removeMember(c, true)
+}
+
+// chatLeave implements imbot.chat.leave ("Chatbot exit from specified
+// chat"): the bot leaves the chat. It shares the server's handler with
+// imbot.chat.user.delete, so a USER_ID above zero removes that user
+// instead, and the same errors apply, USER_ID_EMPTY aside.
+func (s *Service) chatLeave(c *call) (any, error) {
+	return s.removeMember(c, false)
+}
+
+func (s *Service) removeMember(c *call, needUser bool) (any, error) {
+	a := c.args()
+	id, err := chatIDOf(a)
+	if err != nil {
+		return nil, err
+	}
+	target := a.intval("USER_ID")
+	return true, s.deps.Store.Update(func(tx *core.Tx) error {
+		ch, err := loadChat(tx, c.p.Portal.Name, id)
+		if err != nil {
+			return err
+		}
+		if err := generalChat(ch); err != nil {
+			return err
+		}
+		if ch != nil && ch.Locks.Leave {
+			return forbidden("ACCESS_ERROR", "It is forbidden to delete users of this chat")
+		}
+		b, err := botOf(tx, c)
+		if err != nil {
+			return err
+		}
+		if needUser && target <= 0 {
+			return errUserIDEmpty()
+		}
+		if target <= 0 {
+			target = b.ID
+		}
+		refused := methodError("WRONG_REQUEST", "You don't have access or user isn't member in chat")
+		switch {
+		case ch == nil || !ch.hasMember(b.ID) || !ch.hasMember(target):
+			return refused
+		case target != b.ID && ch.OwnerID != b.ID:
+			return refused // only the owner removes others
+		case target == ch.OwnerID && ch.Locks.LeaveOwner:
+			return forbidden("ACCESS_ERROR", "LEAVE_OWNER_FORBIDDEN")
+		}
+		ch.removeMember(target)
+		if target == ch.OwnerID {
+			ch.OwnerID = 0
+			if len(ch.Members) > 0 {
+				ch.OwnerID = ch.Members[0] // ownership passes to the longest-standing member
+			}
+		}
+		return putChat(tx, ch)
+	})
+}

@@ -1,0 +1,369 @@
+package bitrix24
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// fixtureSection is the "bitrix24" section of a fixture or seed document
+// (schemas/bitrix24/fixtures.schema.json): portals, each with its settings,
+// credentials and data. A portal named again (by a later document or a
+// seed) keeps what the new entry leaves out: settings given replace the
+// old ones, listed webhooks, apps, tokens and data replace those with the
+// same key and add the others.
+type fixtureSection struct {
+	Portals []fixturePortal `json:"portals"`
+}
+
+type fixturePortal struct {
+	Name         string            `json:"name"`
+	Domain       *string           `json:"domain"`
+	MemberID     *string           `json:"member_id"`
+	Strict       *bool             `json:"strict"`
+	RequireHTTPS *bool             `json:"require_https"`
+	IMBot        *bool             `json:"imbot_installed"`
+	RateLimit    *fixtureRateLimit `json:"rate_limit"`
+	Webhooks     []webhook         `json:"webhooks"`
+	Apps         []app             `json:"apps"`
+	Tokens       []fixtureToken    `json:"tokens"`
+	Users        []fixtureUser     `json:"users"`
+	Bots         []fixtureBot      `json:"bots"`
+	Chats        []fixtureChat     `json:"chats"`
+	OpenLines    []fixtureLine     `json:"open_lines"`
+	Sessions     []fixtureSession  `json:"sessions"`
+}
+
+type fixtureRateLimit struct {
+	Enabled        bool     `json:"enabled"`
+	Burst          *float64 `json:"burst"`
+	DrainPerSecond *float64 `json:"drain_per_second"`
+}
+
+type fixtureToken struct {
+	AccessToken  string     `json:"access_token"`
+	RefreshToken string     `json:"refresh_token"`
+	ClientID     string     `json:"client_id"`
+	UserID       int64      `json:"user_id"`
+	ExpiresAt    *time.Time `json:"expires_at"`
+}
+
+type fixtureUser struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	LastName  string `json:"last_name"`
+	Active    *bool  `json:"active"`
+	Extranet  bool   `json:"extranet"`
+	Connector bool   `json:"connector"`
+}
+
+type fixtureBot struct {
+	ID       int64  `json:"id"`
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	ClientID string `json:"client_id"`
+	Type     string `json:"type"`
+	OpenLine bool   `json:"openline"`
+}
+
+type fixtureRestrictions struct {
+	Rename     *bool `json:"rename"`
+	Avatar     *bool `json:"avatar"`
+	Extend     *bool `json:"extend"`
+	Leave      *bool `json:"leave"`
+	LeaveOwner *bool `json:"leave_owner"`
+}
+
+type fixtureChat struct {
+	ID           int64                `json:"id"`
+	Type         string               `json:"type"`
+	Title        string               `json:"title"`
+	Description  string               `json:"description"`
+	Color        string               `json:"color"`
+	OwnerID      int64                `json:"owner_id"`
+	Users        []int64              `json:"users"`
+	EntityType   string               `json:"entity_type"`
+	EntityID     string               `json:"entity_id"`
+	EntityData1  string               `json:"entity_data_1"`
+	EntityData2  string               `json:"entity_data_2"`
+	EntityData3  string               `json:"entity_data_3"`
+	General      bool                 `json:"general"`
+	Restrictions *fixtureRestrictions `json:"restrictions"`
+	DateCreate   *time.Time           `json:"date_create"`
+}
+
+type fixtureLine struct {
+	ID       int64   `json:"id"`
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	Active   *bool   `json:"active"`
+	Greeting string  `json:"greeting"`
+	Queue    []int64 `json:"queue"`
+	BotID    int64   `json:"bot_id"`
+}
+
+type fixtureSession struct {
+	ID         int64      `json:"id"`
+	ChatID     int64      `json:"chat_id"`
+	LineID     int64      `json:"line_id"`
+	ClientID   int64      `json:"client_id"`
+	Status     string     `json:"status"`
+	OperatorID int64      `json:"operator_id"`
+	QueueID    int64      `json:"queue_id"`
+	StartedAt  *time.Time `json:"started_at"`
+}
+
+// Defaults of a portal's settings.
+const (
+	defaultBurst         = 50
+	defaultDrain         = 2
+	defaultTokenLifetime = 3600
+)
+
+// neverExpires is the expiry of fixture tokens given without one.
+var neverExpires = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// applyFixtures writes a validated section; now (the emulator clock) dates
+// what the fixtures leave undated.
+func (s *Service) applyFixtures(tx *core.Tx, raw json.RawMessage) error {
+	var sec fixtureSection
+	if err := json.Unmarshal(raw, &sec); err != nil {
+		return fmt.Errorf("bitrix24 fixtures: %w", err)
+	}
+	now := s.deps.Clock.Now()
+	for i := range sec.Portals {
+		if err := applyPortal(tx, &sec.Portals[i], fmt.Sprintf("portals/%d", i), now); err != nil {
+			return fmt.Errorf("bitrix24 fixtures: %w", err)
+		}
+	}
+	return stampGeneration(tx)
+}
+
+func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error {
+	p, err := getDoc[portal](tx, portalKey(fp.Name))
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		sum := md5.Sum([]byte("chatemu portal " + fp.Name))
+		p = &portal{Name: fp.Name, Domain: fp.Name + ".bitrix24.com", MemberID: hex.EncodeToString(sum[:]),
+			RateLimit: rateLimit{Burst: defaultBurst, DrainPerSecond: defaultDrain}}
+	}
+	if fp.Domain != nil {
+		p.Domain = *fp.Domain
+	}
+	if fp.MemberID != nil {
+		p.MemberID = *fp.MemberID
+	}
+	if fp.Strict != nil {
+		p.Strict = *fp.Strict
+	}
+	if fp.RequireHTTPS != nil {
+		p.RequireHTTPS = *fp.RequireHTTPS
+	}
+	if fp.IMBot != nil {
+		p.NoIMBot = !*fp.IMBot
+	}
+	if rl := fp.RateLimit; rl != nil {
+		p.RateLimit.Enabled = rl.Enabled
+		if rl.Burst != nil {
+			p.RateLimit.Burst = *rl.Burst
+		}
+		if rl.DrainPerSecond != nil {
+			p.RateLimit.DrainPerSecond = *rl.DrainPerSecond
+		}
+	}
+	for _, w := range fp.Webhooks {
+		if existing := p.webhook(w.UserID, w.Code); existing != nil {
+			*existing = w
+		} else {
+			p.Webhooks = append(p.Webhooks, w)
+		}
+	}
+	for _, a := range fp.Apps {
+		if a.TokenLifetime <= 0 {
+			a.TokenLifetime = defaultTokenLifetime
+		}
+		if existing := p.app(a.ClientID); existing != nil {
+			*existing = a
+		} else {
+			p.Apps = append(p.Apps, a)
+		}
+	}
+	if err := tx.Put(portalKey(p.Name), p); err != nil {
+		return err
+	}
+	if err := indexPortal(tx, p); err != nil {
+		return err
+	}
+	for i, ft := range fp.Tokens {
+		if p.app(ft.ClientID) == nil {
+			return fmt.Errorf("%s/tokens/%d: no app with client_id %q on portal %s", at, i, ft.ClientID, p.Name)
+		}
+		exp := neverExpires
+		if ft.ExpiresAt != nil {
+			exp = ft.ExpiresAt.UTC()
+		}
+		t := accessToken{Token: ft.AccessToken, RefreshToken: ft.RefreshToken, Portal: p.Name, ClientID: ft.ClientID,
+			UserID: ft.UserID, ExpiresAt: exp}
+		if err := tx.Put(tokenKey(t.Token), t); err != nil {
+			return err
+		}
+		if t.RefreshToken != "" {
+			r := refreshToken{Token: t.RefreshToken, Portal: p.Name, ClientID: t.ClientID, UserID: t.UserID}
+			if err := tx.Put(refreshKey(r.Token), r); err != nil {
+				return err
+			}
+		}
+	}
+	for _, fu := range fp.Users {
+		u := user{ID: fu.ID, Portal: p.Name, Name: fu.Name, LastName: fu.LastName, Active: true,
+			Extranet: fu.Extranet, Connector: fu.Connector}
+		if fu.Active != nil {
+			u.Active = *fu.Active
+		}
+		if err := putBumped(tx, p.Name, kindUser, u.ID, scopedKey(p.Name, kindUser, u.ID), u); err != nil {
+			return err
+		}
+	}
+	for _, fb := range fp.Bots {
+		b := bot{ID: fb.ID, Portal: p.Name, Code: fb.Code, Name: fb.Name, ClientID: fb.ClientID, Type: fb.Type, OpenLine: fb.OpenLine}
+		if b.Type == "" {
+			b.Type = "B"
+		}
+		// bots are users: one id sequence for both
+		if err := putBumped(tx, p.Name, kindUser, b.ID, scopedKey(p.Name, kindBot, b.ID), b); err != nil {
+			return err
+		}
+	}
+	for _, fc := range fp.Chats {
+		c := fixtureChatDoc(p.Name, &fc, now)
+		if err := putBumped(tx, p.Name, kindChat, c.ID, scopedKey(p.Name, kindChat, c.ID), c); err != nil {
+			return err
+		}
+	}
+	for _, fl := range fp.OpenLines {
+		l := openLine{ID: fl.ID, Portal: p.Name, Code: fl.Code, Name: fl.Name, Active: true, Greeting: fl.Greeting,
+			Queue: fl.Queue, BotID: fl.BotID}
+		if fl.Active != nil {
+			l.Active = *fl.Active
+		}
+		if l.Queue == nil {
+			l.Queue = []int64{}
+		}
+		if err := putBumped(tx, p.Name, kindLine, l.ID, scopedKey(p.Name, kindLine, l.ID), l); err != nil {
+			return err
+		}
+	}
+	for i, fs := range fp.Sessions {
+		ss, err := fixtureSessionDoc(tx, p.Name, &fs, now)
+		if err != nil {
+			return fmt.Errorf("%s/sessions/%d: %w", at, i, err)
+		}
+		if err := putBumped(tx, p.Name, kindSession, ss.ID, scopedKey(p.Name, kindSession, ss.ID), ss); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putBumped stores a document and moves the portal's sequence for seq
+// above its id.
+func putBumped(tx *core.Tx, portalName, seq string, id int64, key string, v any) error {
+	if err := tx.BumpID(seqName(portalName, seq), id); err != nil {
+		return err
+	}
+	return tx.Put(key, v)
+}
+
+// indexPortal records the portal in the portal index (fixture order).
+func indexPortal(tx *core.Tx, p *portal) error {
+	refs, err := getDoc[[]portalRef](tx, portalIndexKey)
+	if err != nil {
+		return err
+	}
+	var list []portalRef
+	if refs != nil {
+		list = *refs
+	}
+	found := false
+	for i := range list {
+		if list[i].Name == p.Name {
+			list[i].Domain, found = p.Domain, true
+		}
+	}
+	if !found {
+		list = append(list, portalRef{Name: p.Name, Domain: p.Domain})
+	}
+	return tx.Put(portalIndexKey, list)
+}
+
+func fixtureChatDoc(portalName string, fc *fixtureChat, now time.Time) chat {
+	c := chat{ID: fc.ID, Portal: portalName, Type: chatTypeChat, Title: fc.Title, Description: fc.Description,
+		Color: fc.Color, OwnerID: fc.OwnerID, Members: fc.Users, EntityType: fc.EntityType, EntityID: fc.EntityID,
+		EntityData1: fc.EntityData1, EntityData2: fc.EntityData2, EntityData3: fc.EntityData3, General: fc.General,
+		CreatedAt: now}
+	switch strings.ToUpper(fc.Type) {
+	case "OPEN":
+		c.Type = chatTypeOpen
+	case "LINES":
+		c.Type = chatTypeLines
+	}
+	if fc.DateCreate != nil {
+		c.CreatedAt = fc.DateCreate.UTC()
+	}
+	if c.Members == nil {
+		c.Members = []int64{}
+	}
+	if c.Color == "" {
+		c.Color = defaultColor(c.ID)
+	}
+	if r := fc.Restrictions; r != nil {
+		deny := func(b *bool) bool { return b != nil && !*b }
+		c.Locks = locks{Rename: deny(r.Rename), Avatar: deny(r.Avatar), Extend: deny(r.Extend), Leave: deny(r.Leave),
+			LeaveOwner: deny(r.LeaveOwner)}
+	}
+	return c
+}
+
+func fixtureSessionDoc(tx *core.Tx, portalName string, fs *fixtureSession, now time.Time) (*session, error) {
+	c, err := getDoc[chat](tx, scopedKey(portalName, kindChat, fs.ChatID))
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, fmt.Errorf("chat %d is not defined", fs.ChatID)
+	}
+	l, err := getDoc[openLine](tx, scopedKey(portalName, kindLine, fs.LineID))
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		return nil, fmt.Errorf("open line %d is not defined", fs.LineID)
+	}
+	ss := &session{ID: fs.ID, Portal: portalName, ChatID: fs.ChatID, LineID: fs.LineID, ClientID: fs.ClientID,
+		Status: fs.Status, OperatorID: fs.OperatorID, QueueID: fs.QueueID, StartedAt: now}
+	if ss.Status == "" {
+		ss.Status = sessionBot
+	}
+	if ss.Status == sessionBot {
+		if ss.OperatorID == 0 {
+			ss.OperatorID = l.BotID
+		}
+		ss.BotID = ss.OperatorID
+	}
+	if fs.StartedAt != nil {
+		ss.StartedAt = fs.StartedAt.UTC()
+	}
+	if ss.Status == sessionFinished {
+		f := ss.StartedAt
+		ss.FinishedAt = &f
+	}
+	ss.History = []sessionEvent{{At: ss.StartedAt, Action: "start", By: ss.ClientID}}
+	return ss, nil
+}

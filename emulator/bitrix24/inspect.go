@@ -1,0 +1,303 @@
+package bitrix24
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// DefaultPortal is the portal of the default fixtures.
+const DefaultPortal = "default"
+
+// ChatView is a chat as tests and the control plane see it: what a bot
+// did to it, without a Bitrix24 UI.
+type ChatView struct {
+	Portal       string      `json:"portal"`
+	ID           int64       `json:"id"`
+	Type         string      `json:"type"` // chat, open or lines
+	Title        string      `json:"title"`
+	Description  string      `json:"description"`
+	Color        string      `json:"color"`     // palette code, "MINT"
+	ColorHex     string      `json:"color_hex"` // "#4ba984"
+	OwnerID      int64       `json:"owner_id"`
+	Members      []int64     `json:"members"` // in joining order
+	EntityType   string      `json:"entity_type"`
+	EntityID     string      `json:"entity_id"`
+	General      bool        `json:"general"`
+	Avatar       *AvatarView `json:"avatar"`
+	MessageCount int         `json:"message_count"`
+	CreatedAt    time.Time   `json:"created_at"`
+}
+
+// AvatarView describes a chat's avatar; the image itself is served at
+// /_emulator/bitrix24/portals/<portal>/chats/<id>/avatar.
+type AvatarView struct {
+	MIME      string    `json:"mime"`
+	Width     int       `json:"width"`
+	Height    int       `json:"height"`
+	Size      int       `json:"size"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// MessageView is a message a bot or an open line posted.
+type MessageView struct {
+	ID         int64           `json:"id"`
+	Kind       string          `json:"kind"`       // chat, welcome or network
+	ChatID     int64           `json:"chat_id"`    // 0 for a message to a user
+	ToUserID   int64           `json:"to_user_id"` // network messages
+	AuthorID   int64           `json:"author_id"`
+	Text       string          `json:"text"`
+	Attach     json.RawMessage `json:"attach,omitempty"`
+	Keyboard   json.RawMessage `json:"keyboard,omitempty"`
+	URLPreview bool            `json:"url_preview"`
+	Date       time.Time       `json:"date"`
+}
+
+// SessionView is an open-line session: who holds the dialog now.
+type SessionView struct {
+	ID       int64  `json:"id"`
+	ChatID   int64  `json:"chat_id"`
+	LineID   int64  `json:"line_id"`
+	ClientID int64  `json:"client_id"`
+	Status   string `json:"status"` // bot, transfer, queue, operator, finished
+	// OperatorID holds the dialog (a bot or a user); 0 while it waits in a
+	// queue (QueueID).
+	OperatorID int64              `json:"operator_id"`
+	QueueID    int64              `json:"queue_id"`
+	BotID      int64              `json:"bot_id"`
+	StartedAt  time.Time          `json:"started_at"`
+	FinishedAt *time.Time         `json:"finished_at"`
+	History    []SessionEventView `json:"history"`
+}
+
+// SessionEventView is one change of a session.
+type SessionEventView struct {
+	At     time.Time `json:"at"`
+	Action string    `json:"action"` // start, operator, transfer, answer, finish
+	By     int64     `json:"by"`
+	To     string    `json:"to,omitempty"`
+}
+
+// ErrNotFound answers a view of something that does not exist.
+func notFound(format string, args ...any) *core.APIError {
+	return core.VendorError(http.StatusNotFound, "NOT_FOUND", fmt.Sprintf(format, args...))
+}
+
+func (c *chat) view() *ChatView {
+	hex, _ := colorHex(c.Color)
+	v := &ChatView{Portal: c.Portal, ID: c.ID, Type: c.Type, Title: c.Title, Description: c.Description, Color: c.Color,
+		ColorHex: hex, OwnerID: c.OwnerID, Members: append([]int64{}, c.Members...), EntityType: c.EntityType,
+		EntityID: c.EntityID, General: c.General, MessageCount: c.MessageCount, CreatedAt: c.CreatedAt}
+	if c.Avatar != nil {
+		v.Avatar = &AvatarView{MIME: c.Avatar.MIME, Width: c.Avatar.Width, Height: c.Avatar.Height, Size: len(c.Avatar.Data),
+			UpdatedAt: c.Avatar.UpdatedAt}
+	}
+	return v
+}
+
+func (m *message) view() MessageView {
+	return MessageView{ID: m.ID, Kind: m.Kind, ChatID: m.ChatID, ToUserID: m.ToUserID, AuthorID: m.AuthorID, Text: m.Text,
+		Attach: m.Attach, Keyboard: m.Keyboard, URLPreview: m.URLPreview, Date: m.Date}
+}
+
+func (ss *session) view() *SessionView {
+	v := &SessionView{ID: ss.ID, ChatID: ss.ChatID, LineID: ss.LineID, ClientID: ss.ClientID, Status: ss.Status,
+		OperatorID: ss.OperatorID, QueueID: ss.QueueID, BotID: ss.BotID, StartedAt: ss.StartedAt, FinishedAt: ss.FinishedAt,
+		History: []SessionEventView{}}
+	for _, e := range ss.History {
+		v.History = append(v.History, SessionEventView(e))
+	}
+	return v
+}
+
+// Portals lists the portals' names in fixture order.
+func (s *Service) Portals() ([]string, error) {
+	var names []string
+	err := s.deps.Store.View(func(tx *core.Tx) error {
+		refs, err := getDoc[[]portalRef](tx, portalIndexKey)
+		if refs != nil {
+			for _, r := range *refs {
+				names = append(names, r.Name)
+			}
+		}
+		return err
+	})
+	return names, err
+}
+
+// Chat returns a chat of a portal; a missing chat is a not-found error.
+func (s *Service) Chat(portal string, id int64) (*ChatView, error) {
+	var out *ChatView
+	err := s.deps.Store.View(func(tx *core.Tx) error {
+		c, err := loadChat(tx, portal, id)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return notFound("portal %s has no chat %d", portal, id)
+		}
+		out = c.view()
+		return nil
+	})
+	return out, err
+}
+
+// ChatAvatar returns a chat's avatar image and its type.
+func (s *Service) ChatAvatar(portal string, id int64) ([]byte, string, error) {
+	var data []byte
+	var mime string
+	err := s.deps.Store.View(func(tx *core.Tx) error {
+		c, err := loadChat(tx, portal, id)
+		if err != nil {
+			return err
+		}
+		if c == nil || c.Avatar == nil {
+			return notFound("portal %s has no avatar for chat %d", portal, id)
+		}
+		data, mime = c.Avatar.Data, c.Avatar.MIME
+		return nil
+	})
+	return data, mime, err
+}
+
+// Messages returns the messages posted into a chat, oldest first.
+func (s *Service) Messages(portal string, chatID int64) ([]MessageView, error) {
+	return s.messages(portal, idxMessageChat, map[string]any{"portal": portal, "chat_id": chatID}, func(m *message) bool { return true })
+}
+
+// NetworkMessages returns the open-channel messages sent to a user
+// (imopenlines.network.message.add), oldest first.
+func (s *Service) NetworkMessages(portal string, userID int64) ([]MessageView, error) {
+	return s.messages(portal, idxMessageUser, map[string]any{"portal": portal, "to_user_id": userID},
+		func(m *message) bool { return m.Kind == messageNetwork })
+}
+
+func (s *Service) messages(portal, index string, pivot map[string]any, keep func(*message) bool) ([]MessageView, error) {
+	out := []MessageView{}
+	err := s.deps.Store.View(func(tx *core.Tx) error {
+		all, err := scanIndex[message](tx, index, pivot)
+		for i := range all {
+			if keep(&all[i]) {
+				out = append(out, all[i].view())
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// Session returns a chat's latest open-line session.
+func (s *Service) Session(portal string, chatID int64) (*SessionView, error) {
+	var out *SessionView
+	err := s.deps.Store.View(func(tx *core.Tx) error {
+		ss, err := currentSession(tx, portal, chatID)
+		if err != nil {
+			return err
+		}
+		if ss == nil {
+			return notFound("portal %s has no open-line session in chat %d", portal, chatID)
+		}
+		out = ss.view()
+		return nil
+	})
+	return out, err
+}
+
+// StartSession plays a person writing to an open line: a new open-line
+// chat with the client and the line's bot, and a session the bot holds.
+// text, when not empty, is the client's first message.
+func (s *Service) StartSession(portal string, lineID, clientID int64, text string) (*SessionView, error) {
+	now := s.deps.Clock.Now()
+	var out *SessionView
+	err := s.deps.Store.Update(func(tx *core.Tx) error {
+		l, err := getDoc[openLine](tx, scopedKey(portal, kindLine, lineID))
+		if err != nil {
+			return err
+		}
+		if l == nil {
+			return notFound("portal %s has no open line %d", portal, lineID)
+		}
+		if !l.Active {
+			return core.VendorError(http.StatusConflict, "INACTIVE", fmt.Sprintf("open line %d is inactive", lineID))
+		}
+		client, err := lookupMember(tx, portal, clientID)
+		if err != nil {
+			return err
+		}
+		if !client.exists || client.bot {
+			return notFound("portal %s has no user %d", portal, clientID)
+		}
+		chatID, err := tx.NextID(seqName(portal, kindChat))
+		if err != nil {
+			return err
+		}
+		ch := &chat{ID: chatID, Portal: portal, Type: chatTypeLines, Title: client.name + " - " + l.Name, OwnerID: l.BotID,
+			Members: []int64{clientID}, Color: defaultColor(chatID), EntityType: "LINES",
+			EntityID:  "livechat|" + strconv.FormatInt(l.ID, 10) + "|" + strconv.FormatInt(chatID, 10) + "|" + strconv.FormatInt(clientID, 10),
+			CreatedAt: now}
+		if l.BotID > 0 {
+			ch.Members = append([]int64{l.BotID}, ch.Members...)
+		}
+		if text != "" {
+			if err := postMessage(tx, ch, &message{Kind: messageChat, AuthorID: clientID, Text: text, URLPreview: true}, now); err != nil {
+				return err
+			}
+		}
+		if err := putChat(tx, ch); err != nil {
+			return err
+		}
+		id, err := tx.NextID(seqName(portal, kindSession))
+		if err != nil {
+			return err
+		}
+		ss := &session{ID: id, Portal: portal, ChatID: chatID, LineID: l.ID, ClientID: clientID, Status: sessionBot,
+			OperatorID: l.BotID, BotID: l.BotID, StartedAt: now}
+		if l.BotID == 0 {
+			ss.Status, ss.QueueID = sessionQueue, l.ID
+		}
+		ss.record(now, "start", clientID, "")
+		out = ss.view()
+		return putSession(tx, ss)
+	})
+	return out, err
+}
+
+// AnswerSession plays an operator accepting a dialog (after a transfer, or
+// one waiting in a queue): the operator holds it and the bot leaves the
+// chat if it stayed.
+func (s *Service) AnswerSession(portal string, chatID, operatorID int64) (*SessionView, error) {
+	now := s.deps.Clock.Now()
+	var out *SessionView
+	err := s.deps.Store.Update(func(tx *core.Tx) error {
+		ss, err := currentSession(tx, portal, chatID)
+		if err != nil {
+			return err
+		}
+		if ss == nil || !ss.active() {
+			return notFound("portal %s has no open session in chat %d", portal, chatID)
+		}
+		m, err := lookupMember(tx, portal, operatorID)
+		if err != nil {
+			return err
+		}
+		if !m.exists || m.bot {
+			return notFound("portal %s has no employee %d", portal, operatorID)
+		}
+		if ss.Status == sessionTransfer && ss.OperatorID != operatorID {
+			return core.VendorError(http.StatusConflict, "OPERATOR_WRONG",
+				fmt.Sprintf("the dialog was transferred to user %d, not %d", ss.OperatorID, operatorID))
+		}
+		ss.Status, ss.OperatorID, ss.QueueID = sessionOperator, operatorID, 0
+		ss.record(now, "answer", operatorID, "")
+		if err := handOver(tx, ss, ss.BotID, operatorID, false); err != nil {
+			return err
+		}
+		out = ss.view()
+		return putSession(tx, ss)
+	})
+	return out, err
+}

@@ -1,0 +1,106 @@
+package bitrix24
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// tokenAnswer is the OAuth server's answer to a token refresh, in the shape
+// oauth.bitrix.info gives and the SDKs read.
+type tokenAnswer struct {
+	AccessToken    string `json:"access_token"`
+	Expires        int64  `json:"expires"`
+	ExpiresIn      int64  `json:"expires_in"`
+	Scope          string `json:"scope"`
+	Domain         string `json:"domain"`
+	ServerEndpoint string `json:"server_endpoint"`
+	Status         string `json:"status"`
+	ClientEndpoint string `json:"client_endpoint"`
+	MemberID       string `json:"member_id"`
+	UserID         int64  `json:"user_id"`
+	RefreshToken   string `json:"refresh_token"`
+}
+
+func oauthError(status int, code, text string) *core.APIError {
+	return core.VendorError(status, code, text)
+}
+
+// oauthToken implements the OAuth token refresh the SDKs call ("OAuth 2.0
+// protocol", refresh_token grant): GET or POST /oauth/token/ with
+// grant_type=refresh_token, client_id, client_secret and refresh_token, in
+// the query or a form body. The chatemu server plays oauth.bitrix.info, so
+// server_endpoint and client_endpoint both point back at it. The new access
+// token lives the application's token_lifetime on the emulator clock; the
+// refresh token is spent and a new one issued; the old access token stays
+// valid until it expires.
+func (s *Service) oauthToken(req *core.Request) (*core.Response, error) {
+	get := func(name string) string { return req.Params.Root().Lookup(name).String() }
+	if get("grant_type") != "refresh_token" {
+		return nil, oauthError(http.StatusBadRequest, "unsupported_grant_type",
+			"The authorization grant type is not supported by the authorization server")
+	}
+	clientID, secret, refresh := get("client_id"), get("client_secret"), get("refresh_token")
+	if clientID == "" || refresh == "" {
+		return nil, oauthError(http.StatusBadRequest, "invalid_request", "client_id and refresh_token are required")
+	}
+	base := endpointBase(req.HTTP)
+	var answer tokenAnswer
+	err := s.deps.Store.Update(func(tx *core.Tx) error {
+		rt, err := getDoc[refreshToken](tx, refreshKey(refresh))
+		if err != nil {
+			return err
+		}
+		if rt == nil {
+			return oauthError(http.StatusBadRequest, "invalid_grant", "The refresh token is invalid")
+		}
+		p, err := getDoc[portal](tx, portalKey(rt.Portal))
+		if err != nil {
+			return err
+		}
+		var a *app
+		if p != nil {
+			a = p.app(clientID)
+		}
+		if a == nil || !equal(a.ClientSecret, secret) {
+			return oauthError(http.StatusUnauthorized, "invalid_client", "The client credentials are invalid")
+		}
+		if rt.ClientID != clientID {
+			return oauthError(http.StatusBadRequest, "invalid_grant", "The refresh token was issued to another client")
+		}
+		now := s.deps.Clock.Now()
+		t := accessToken{Token: strings.ToLower(s.deps.Random.Alphanumeric(40)), Portal: p.Name, ClientID: a.ClientID,
+			UserID: rt.UserID, ExpiresAt: now.Add(time.Duration(a.TokenLifetime) * time.Second)}
+		t.RefreshToken = strings.ToLower(s.deps.Random.Alphanumeric(40))
+		if err := tx.Delete(refreshKey(refresh)); err != nil {
+			return err
+		}
+		if err := tx.Put(tokenKey(t.Token), t); err != nil {
+			return err
+		}
+		nr := refreshToken{Token: t.RefreshToken, Portal: p.Name, ClientID: a.ClientID, UserID: rt.UserID}
+		if err := tx.Put(refreshKey(nr.Token), nr); err != nil {
+			return err
+		}
+		req.Tenant = tenant(p.Name)
+		answer = tokenAnswer{AccessToken: t.Token, Expires: t.ExpiresAt.Unix(), ExpiresIn: a.TokenLifetime,
+			Scope: strings.Join(a.Scopes, ","), Domain: req.HTTP.Host, ServerEndpoint: base + "/rest/", Status: "L",
+			ClientEndpoint: base + "/rest/", MemberID: p.MemberID, UserID: rt.UserID, RefreshToken: t.RefreshToken}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return encode(http.StatusOK, answer), nil
+}
+
+// endpointBase is how the client reached this server: scheme and host.
+func endpointBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

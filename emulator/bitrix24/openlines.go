@@ -1,0 +1,196 @@
+package bitrix24
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// revision is imopenlines.revision.get's answer: the Open Channels API
+// revisions (server module revision.php).
+type revision struct {
+	REST   int `json:"rest"`
+	Web    int `json:"web"`
+	Mobile int `json:"mobile"`
+}
+
+// revisionGet implements imopenlines.revision.get ("Get information on
+// current API revision"): the platform's revisions, no parameters.
+func (s *Service) revisionGet(*call) (any, error) {
+	return revision{REST: 2, Web: 1, Mobile: 1}, nil
+}
+
+// lineByCode finds the portal's open line with a code.
+func lineByCode(tx *core.Tx, portal, code string) (*openLine, error) {
+	lines, err := scanIndex[openLine](tx, idxLineCode, map[string]any{"portal": portal, "code": code})
+	if err != nil || len(lines) == 0 {
+		return nil, err
+	}
+	return &lines[0], nil
+}
+
+// networkBot finds the bot that speaks for a joined open line.
+func networkBot(tx *core.Tx, portal, code string) (*bot, error) {
+	bots, err := scanIndex[bot](tx, idxBotNetworkFor, map[string]any{"portal": portal, "network_code": code})
+	if err != nil || len(bots) == 0 {
+		return nil, err
+	}
+	return &bots[0], nil
+}
+
+// lineCode reads CODE: present and 32 characters long.
+func lineCode(a args) (string, bool) {
+	code := a.str("CODE")
+	return code, a.isSet("CODE") && utf8.RuneCountInString(code) == 32
+}
+
+// networkJoin implements imopenlines.network.join ("Connect Open Channel
+// via code"): the portal connects the open line with CODE and answers the
+// id of the network bot that speaks for it (the id it already has when the
+// line was joined before). Errors in the server's order: CODE "You entered
+// an invalid code" (missing, or not 32 characters), IMBOT_ERROR (a portal
+// without the imbot module), NOT_FOUND "Line not found", INACTIVE
+// "Openline is inactive".
+func (s *Service) networkJoin(c *call) (any, error) {
+	a := c.args()
+	code, ok := lineCode(a)
+	if !ok {
+		return nil, methodError("CODE", "You entered an invalid code")
+	}
+	if c.p.Portal.NoIMBot {
+		return nil, errNoIMBot()
+	}
+	var id int64
+	err := s.deps.Store.Update(func(tx *core.Tx) error {
+		portal := c.p.Portal.Name
+		l, err := lineByCode(tx, portal, code)
+		if err != nil {
+			return err
+		}
+		if l == nil {
+			return errLineNotFound()
+		}
+		if !l.Active {
+			return methodError("INACTIVE", "Openline is inactive")
+		}
+		b, err := networkBot(tx, portal, code)
+		if err != nil {
+			return err
+		}
+		if b != nil {
+			id = b.ID
+			return nil
+		}
+		if id, err = tx.NextID(seqName(portal, kindUser)); err != nil {
+			return err
+		}
+		nb := bot{ID: id, Portal: portal, Code: "network_" + code, Name: l.Name, ClientID: code, Type: "N", NetworkCode: code}
+		return tx.Put(scopedKey(portal, kindBot, id), nb)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+func errNoIMBot() *core.APIError { return methodError("IMBOT_ERROR", "Module IMBOT is not installed") }
+
+func errLineNotFound() *core.APIError { return methodError("NOT_FOUND", "Line not found") }
+
+// weekly is how long imopenlines.network.message.add keeps a user from
+// getting another message from the same open line.
+const weekly = 7 * 24 * time.Hour
+
+// networkMessageAdd implements imopenlines.network.message.add, which the
+// vendor page names imopenlines.network.message.send ("Sent message from
+// Open Channel to selected user"; both names are served, and strict
+// portals answer the page's name with ERROR_METHOD_NOT_FOUND): the joined
+// open line's network bot writes to USER_ID, at most once per user per
+// rolling week on the emulator clock. Errors in the server's order: the
+// code (CODE_ERROR, or on a strict portal CODE), IMBOT_ERROR, NOT_FOUND
+// (no such line joined), USER_ID_EMPTY, USER_MESSAGE_LIMIT, MESSAGE_EMPTY,
+// ATTACH_OVERSIZE and ATTACH_ERROR, KEYBOARD_OVERSIZE and KEYBOARD_ERROR,
+// WRONG_REQUEST "Message isn't added" (USER_ID not an active user).
+func (s *Service) networkMessageAdd(c *call) (any, error) {
+	a := c.args()
+	strict := c.p.Portal.Strict
+	code, ok := lineCode(a)
+	if !ok {
+		if strict {
+			return nil, methodError("CODE", "You entered an invalid code")
+		}
+		return nil, methodError("CODE_ERROR", "Open Channel code is incorrect")
+	}
+	if c.p.Portal.NoIMBot {
+		return nil, errNoIMBot()
+	}
+	return true, s.deps.Store.Update(func(tx *core.Tx) error {
+		portal := c.p.Portal.Name
+		nb, err := networkBot(tx, portal, code)
+		if err != nil {
+			return err
+		}
+		if nb == nil {
+			return errLineNotFound()
+		}
+		to := a.intval("USER_ID")
+		if to == 0 {
+			return errUserIDEmpty()
+		}
+		last, err := getDoc[networkLimit](tx, limitKey(portal, nb.ID, to))
+		if err != nil {
+			return err
+		}
+		if last != nil && last.SentAt.After(c.now.Add(-weekly)) {
+			return methodError("USER_MESSAGE_LIMIT", "You cant send more than one message per week to each user.")
+		}
+		text := strings.TrimSpace(a.str("MESSAGE"))
+		if text == "" {
+			return errMessageEmpty()
+		}
+		m := &message{Kind: messageNetwork, ToUserID: to, AuthorID: nb.ID, Text: text, URLPreview: a.str("URL_PREVIEW") != "N"}
+		limit := attachLimit(c.p.Portal)
+		if a.isSet("ATTACH") && !a.empty("ATTACH") {
+			data := plainParam(a.value("ATTACH"))
+			if !validAttach(data) {
+				return methodError("ATTACH_ERROR", "Incorrect attach params")
+			}
+			if encodedSize(data) > limit {
+				return methodError("ATTACH_OVERSIZE", "You have exceeded the maximum allowable size of attach")
+			}
+			m.Attach, _ = json.Marshal(data)
+		}
+		if a.isSet("KEYBOARD") && !a.empty("KEYBOARD") {
+			data := plainParam(a.value("KEYBOARD"))
+			if !validKeyboard(data) {
+				return methodError("KEYBOARD_ERROR", "Incorrect keyboard params")
+			}
+			if encodedSize(data) > limit {
+				if strict {
+					return methodError("KEYBOARD_ERROR", "Incorrect keyboard params")
+				}
+				return methodError("KEYBOARD_OVERSIZE", "You have exceeded the maximum allowable size of keyboard")
+			}
+			m.Keyboard, _ = json.Marshal(data)
+		}
+		recipient, err := lookupMember(tx, portal, to)
+		if err != nil {
+			return err
+		}
+		if !recipient.exists || recipient.bot || !recipient.active {
+			return methodError("WRONG_REQUEST", "Message isn't added")
+		}
+		id, err := tx.NextID(seqName(portal, kindMessage))
+		if err != nil {
+			return err
+		}
+		m.ID, m.Portal, m.Date = id, portal, c.now
+		if err := tx.Put(scopedKey(portal, kindMessage, id), m); err != nil {
+			return err
+		}
+		return tx.Put(limitKey(portal, nb.ID, to), networkLimit{BotID: nb.ID, UserID: to, SentAt: c.now})
+	})
+}

@@ -1,0 +1,180 @@
+package bitrix24
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// method is one REST method: its lower-case name, the scope it needs and
+// the function computing its result.
+type method struct {
+	name  string
+	scope string // "" for methods every credential may call (batch)
+	call  func(*call) (any, error)
+	// docOnly marks a name the documentation uses but a real portal does not
+	// know (imopenlines.network.message.send): strict portals answer it with
+	// ERROR_METHOD_NOT_FOUND.
+	docOnly bool
+}
+
+// call is one method invocation: a request's, or one command of a batch.
+type call struct {
+	req     *core.Request
+	p       *principal
+	params  *core.Value // the top-level parameter tree
+	now     time.Time
+	inBatch bool
+}
+
+// args returns the call's parameters with case-insensitive names.
+func (c *call) args() args { return foldArgs(c.params) }
+
+// methodTable is the only table of Bitrix24 methods. Each becomes a named
+// route "bitrix24.<method>" (the journal, faults and schemas key on it).
+func (s *Service) methodTable() []*method {
+	return []*method{
+		{name: "imbot.chat.add", scope: scopeIMBot, call: s.chatAdd},
+		{name: "imbot.chat.get", scope: scopeIMBot, call: s.chatGet},
+		{name: "imbot.chat.user.list", scope: scopeIMBot, call: s.chatUserList},
+		{name: "imbot.chat.user.add", scope: scopeIMBot, call: s.chatUserAdd},
+		{name: "imbot.chat.user.delete", scope: scopeIMBot, call: s.chatUserDelete},
+		{name: "imbot.chat.leave", scope: scopeIMBot, call: s.chatLeave},
+		{name: "imbot.chat.updatetitle", scope: scopeIMBot, call: s.chatUpdateTitle},
+		{name: "imbot.chat.updatecolor", scope: scopeIMBot, call: s.chatUpdateColor},
+		{name: "imbot.chat.updateavatar", scope: scopeIMBot, call: s.chatUpdateAvatar},
+		{name: "imbot.chat.setowner", scope: scopeIMBot, call: s.chatSetOwner},
+		{name: "imbot.dialog.get", scope: scopeIMBot, call: s.dialogGet},
+		{name: "imopenlines.network.join", scope: scopeOpenLines, call: s.networkJoin},
+		{name: "imopenlines.network.message.add", scope: scopeOpenLines, call: s.networkMessageAdd},
+		{name: "imopenlines.network.message.send", scope: scopeOpenLines, call: s.networkMessageAdd, docOnly: true},
+		{name: "imopenlines.bot.session.operator", scope: scopeOpenLines, call: s.sessionOperator},
+		{name: "imopenlines.bot.session.transfer", scope: scopeOpenLines, call: s.sessionTransfer},
+		{name: "imopenlines.bot.session.finish", scope: scopeOpenLines, call: s.sessionFinish},
+		{name: "imopenlines.bot.session.message.send", scope: scopeOpenLines, call: s.sessionMessageSend},
+		{name: "imopenlines.revision.get", scope: scopeOpenLines, call: s.revisionGet},
+		{name: "batch", call: s.batch},
+	}
+}
+
+// restPath is the mux template of every method route: anything under /rest/
+// as sent (the router does not clean paths, so "/rest//method" arrives as
+// it is); each route's Match picks its own method out of the path.
+const restPath = "/rest/{path:.*}"
+
+// Routes is Bitrix24's only route table: one named route per method, plus
+// the OAuth token endpoint the SDKs refresh tokens at.
+func (s *Service) Routes() []core.Route {
+	var routes []core.Route
+	for _, m := range s.methodTable() {
+		m := s.methods[m.name]
+		routes = append(routes, core.Route{
+			Name:    vendorName + "." + m.name,
+			Path:    restPath,
+			Match:   matchMethod(m.name),
+			Auth:    s.authFor(m),
+			Handler: s.serve(m),
+		})
+	}
+	routes = append(routes, core.Route{
+		Name:    vendorName + ".oauth.token",
+		Methods: []string{http.MethodGet, http.MethodPost},
+		Path:    "/oauth/token{slash:/?}",
+		Handler: s.oauthToken,
+	})
+	return routes
+}
+
+// target is what a REST path names: a method, and for a webhook the user id
+// and code.
+type target struct {
+	method  string // lower-case, without ".json"
+	webhook bool
+	userID  string
+	code    string
+}
+
+// parseRESTPath reads /rest/{method}[.json][/] and
+// /rest/{user_id}/{code}/{method}[.json][/]. Repeated slashes are
+// collapsed (the JS SDK's OAuth mode sends /rest//method) and the method
+// is lower-cased, as Bitrix24 does.
+func parseRESTPath(p string) (target, bool) {
+	rest, ok := strings.CutPrefix(p, "/rest/")
+	if !ok {
+		return target{}, false
+	}
+	var segs [4]string
+	n := 0
+	for _, seg := range strings.Split(rest, "/") {
+		if seg == "" {
+			continue
+		}
+		if n == len(segs) {
+			return target{}, false
+		}
+		segs[n] = seg
+		n++
+	}
+	var t target
+	switch n {
+	case 1:
+		t.method = segs[0]
+	case 3:
+		t.webhook, t.userID, t.code, t.method = true, segs[0], segs[1], segs[2]
+	default:
+		return target{}, false
+	}
+	t.method = strings.ToLower(t.method)
+	t.method = strings.TrimSuffix(t.method, ".json")
+	return t, t.method != ""
+}
+
+// matchMethod is a route's Match: the path names this method (any case,
+// optional .json) in one of the two URL forms. It runs for every route on
+// every request, so it reads the path without allocating.
+func matchMethod(name string) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		seg, ok := lastSegment(r.URL.Path)
+		if !ok {
+			return false
+		}
+		if len(seg) == len(name)+5 && strings.EqualFold(seg[len(name):], ".json") {
+			seg = seg[:len(name)]
+		}
+		return strings.EqualFold(seg, name)
+	}
+}
+
+// lastSegment returns the last non-empty segment of a /rest/ path that has
+// one or three of them, as parseRESTPath accepts.
+func lastSegment(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "/rest/")
+	if !ok {
+		return "", false
+	}
+	n, last := 0, ""
+	for rest != "" {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
+		if seg != "" {
+			n++
+			last = seg
+		}
+	}
+	return last, n == 1 || n == 3
+}
+
+// serve runs a method for a request and wraps its result in the success
+// envelope, timed by the emulator clock.
+func (s *Service) serve(m *method) core.HandlerFunc {
+	return func(req *core.Request) (*core.Response, error) {
+		c := &call{req: req, p: req.Principal.(*principal), params: req.Params.Root(), now: req.Now}
+		result, err := m.call(c)
+		if err != nil {
+			return nil, err
+		}
+		return encode(http.StatusOK, success{Result: result, Time: newTimeBlock(req.Now, s.deps.Clock.Now())}), nil
+	}
+}
