@@ -10,8 +10,8 @@ import (
 // "imbot.chat.ad" suggests "bitrix24.imbot.chat.add".
 func (a *adapter) noteNearest(req *Request, ex *Exchange) {
 	names := a.routeNames()
-	asked := strings.ToLower(lastSegment(req.HTTP.URL.Path))
-	if asked == "" || len(names) == 0 {
+	segments := pathSegments(strings.TrimPrefix(req.HTTP.URL.Path, strings.TrimSuffix(a.v.PathPrefix(), "/")))
+	if len(segments) == 0 || len(names) == 0 {
 		return
 	}
 	type cand struct {
@@ -21,8 +21,13 @@ func (a *adapter) noteNearest(req *Request, ex *Exchange) {
 	var cands []cand
 	for _, n := range names {
 		op := strings.ToLower(strings.TrimPrefix(n, a.v.Name()+"."))
-		d := levenshtein(asked, op)
-		if limit := max(2, len(op)/3); d <= limit {
+		d := -1
+		for _, seg := range segments { // the operation may sit anywhere in the path
+			if sd := levenshtein(seg, op); d < 0 || sd < d {
+				d = sd
+			}
+		}
+		if limit := max(1, len(op)/3); d <= limit {
 			cands = append(cands, cand{n, d})
 		}
 	}
@@ -47,13 +52,16 @@ func (a *adapter) routeNames() []string {
 	return names
 }
 
-// lastSegment is the last non-empty path segment without a ".json" suffix.
-func lastSegment(p string) string {
-	p = strings.TrimRight(p, "/")
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		p = p[i+1:]
+// pathSegments are the path's non-empty segments, lower-cased, without a
+// ".json" suffix.
+func pathSegments(p string) []string {
+	var out []string
+	for _, seg := range strings.Split(p, "/") {
+		if seg = strings.ToLower(strings.TrimSuffix(seg, ".json")); seg != "" {
+			out = append(out, seg)
+		}
 	}
-	return strings.TrimSuffix(p, ".json")
+	return out
 }
 
 // levenshtein is the edit distance between two strings (bytes).
