@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -16,11 +17,19 @@ const (
 	strictAttachLimit = 60000
 )
 
-func attachLimit(p *portal) int {
-	if p.Strict {
-		return strictAttachLimit
+// oversize reports whether an ATTACH or KEYBOARD is over the portal's
+// limit: above 30 KB of JSON by the documentation, or on a strict portal
+// not shorter than 60,000 characters of the server's own JSON text
+// (Bitrix\Main\Web\Json::encode: slashes and quotes escaped, Unicode raw).
+func oversize(p *portal, data any) bool {
+	if !p.Strict {
+		return encodedSize(data) > docAttachLimit
 	}
-	return docAttachLimit
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return false
+	}
+	return utf8.RuneCount(phpEscape(raw)) >= strictAttachLimit
 }
 
 // plainParam turns a parameter into JSON data: a tree with keys 0..n-1

@@ -126,7 +126,7 @@ func (s *Service) chatAdd(c *call) (any, error) {
 		}
 		ch := &chat{ID: id, Portal: portal, Type: chatTypeChat, Title: strings.TrimSpace(a.str("TITLE")),
 			Description: a.str("DESCRIPTION"), OwnerID: owner, Members: members, CreatedAt: c.now}
-		if strings.ToUpper(a.str("TYPE")) == "OPEN" {
+		if a.str("TYPE") == "OPEN" { // the server compares exactly: "open" is a closed chat
 			ch.Type = chatTypeOpen
 		}
 		ch.Color = a.str("COLOR")

@@ -152,13 +152,12 @@ func (s *Service) networkMessageAdd(c *call) (any, error) {
 			return errMessageEmpty()
 		}
 		m := &message{Kind: messageNetwork, ToUserID: to, AuthorID: nb.ID, Text: text, URLPreview: a.str("URL_PREVIEW") != "N"}
-		limit := attachLimit(c.p.Portal)
 		if a.isSet("ATTACH") && !a.empty("ATTACH") {
 			data := plainParam(a.value("ATTACH"))
 			if !validAttach(data) {
 				return methodError("ATTACH_ERROR", "Incorrect attach params")
 			}
-			if encodedSize(data) > limit {
+			if oversize(c.p.Portal, data) {
 				return methodError("ATTACH_OVERSIZE", "You have exceeded the maximum allowable size of attach")
 			}
 			m.Attach, _ = json.Marshal(data)
@@ -168,7 +167,7 @@ func (s *Service) networkMessageAdd(c *call) (any, error) {
 			if !validKeyboard(data) {
 				return methodError("KEYBOARD_ERROR", "Incorrect keyboard params")
 			}
-			if encodedSize(data) > limit {
+			if oversize(c.p.Portal, data) {
 				if strict {
 					return methodError("KEYBOARD_ERROR", "Incorrect keyboard params")
 				}

@@ -194,7 +194,11 @@ func idList(v *core.Value) (ids []int64, ok bool) {
 				if n := intvalString(t); t != "" && t != "0" {
 					ids = append(ids, n)
 				}
-			case nil, bool:
+			case bool:
+				if t {
+					return nil, false // array_filter keeps true, which is neither int nor string
+				}
+			case nil:
 			default:
 				return nil, false
 			}
@@ -206,7 +210,10 @@ func idList(v *core.Value) (ids []int64, ok bool) {
 		if c.IsTree() {
 			return nil, false
 		}
-		if _, isBool := c.Scalar().(bool); isBool || phpEmpty(c) {
+		if b, isBool := c.Scalar().(bool); isBool && b {
+			return nil, false // array_filter keeps true, which is neither int nor string
+		}
+		if phpEmpty(c) {
 			continue // array_filter drops false, null, 0, "" and "0"
 		}
 		ids = append(ids, intval(c))

@@ -117,3 +117,33 @@ func TestStoreSequencesAndPersistence(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Index lookups compare values exactly: "Public_12" and "public_12" are
+// two keys (buntdb's default JSON index would fold case).
+func TestIndexEqualityIsCaseSensitive(t *testing.T) {
+	t.Parallel()
+	s, err := OpenStore("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateIndexes(Index{Name: "by_pipe", Pattern: "v:room:*", Fields: []string{"pipe"}}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(func(tx *Tx) error {
+		if err := tx.Put(Key("v", "room", 1), map[string]any{"pipe": "Public_12"}); err != nil {
+			return err
+		}
+		return tx.Put(Key("v", "room", 2), map[string]any{"pipe": "public_12"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(func(tx *Tx) error {
+		got, err := AllEqual[map[string]any](tx, "by_pipe", map[string]any{"pipe": "public_12"})
+		if err != nil || len(got) != 1 || got[0]["pipe"] != "public_12" {
+			t.Errorf("exact lookup: %v %v", got, err)
+		}
+		return nil
+	})
+}

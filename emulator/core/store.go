@@ -67,7 +67,7 @@ func (s *Store) CreateIndexes(idx ...Index) error {
 	for _, ix := range idx {
 		less := make([]func(a, b string) bool, 0, len(ix.Fields))
 		for _, f := range ix.Fields {
-			less = append(less, buntdb.IndexJSON(f))
+			less = append(less, buntdb.IndexJSONCaseSensitive(f))
 		}
 		err := s.db.CreateIndex(ix.Name, ix.Pattern, less...)
 		if err != nil && !errors.Is(err, buntdb.ErrIndexExists) {
