@@ -65,9 +65,9 @@ func (s *Store) Persistent() bool { return s.path != ":memory:" }
 // after every open). Creating an existing index again is not an error.
 func (s *Store) CreateIndexes(idx ...Index) error {
 	for _, ix := range idx {
-		less := make([]func(a, b string) bool, 0, len(ix.Fields))
-		for _, f := range ix.Fields {
-			less = append(less, buntdb.IndexJSON(f))
+		var less []func(a, b string) bool
+		if len(ix.Fields) > 0 {
+			less = append(less, newIndexLess(ix.Fields))
 		}
 		err := s.db.CreateIndex(ix.Name, ix.Pattern, less...)
 		if err != nil && !errors.Is(err, buntdb.ErrIndexExists) {
