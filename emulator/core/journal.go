@@ -21,6 +21,19 @@ type Exchange struct {
 	Fault     string         `json:"fault,omitempty"` // the fault rule that fired, if any
 	Note      string         `json:"note,omitempty"`  // e.g. the nearest known operations of an unknown one
 	Duration  time.Duration  `json:"duration_ns"`
+
+	// tree is a small decoded parameter tree kept as it is until the
+	// exchange is read, when it becomes Params: summarizing costs
+	// allocations every request would pay, and few records are ever read.
+	tree *Value
+}
+
+// withParams fills Params from the kept parameter tree.
+func (e *Exchange) withParams() {
+	if e.tree != nil {
+		e.Params = SummarizeParams(e.tree)
+		e.tree = nil
+	}
 }
 
 // Journal keeps the most recent exchanges in a fixed-size ring, so memory
@@ -92,6 +105,7 @@ func (j *Journal) Find(f JournalFilter) []Exchange {
 	for seq := first; seq < j.next; seq++ {
 		e := &j.ring[int(seq%n)]
 		if e.Seq == seq && f.Match(e) {
+			e.withParams()
 			out = append(out, *e)
 		}
 	}
