@@ -120,6 +120,21 @@ func (t *Tx) Get(key string, v any) (found bool, err error) {
 	return true, nil
 }
 
+// GetRaw returns the JSON text stored at key; found is false when it is
+// absent.
+func (t *Tx) GetRaw(key string) (raw string, found bool, err error) {
+	raw, err = t.tx.Get(key)
+	if errors.Is(err, buntdb.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return raw, true, nil
+}
+
+func decodeError(key string, err error) error { return fmt.Errorf("decoding %s: %w", key, err) }
+
 // Put stores v as JSON at key.
 func (t *Tx) Put(key string, v any) error {
 	raw, err := json.Marshal(v)
