@@ -237,18 +237,36 @@ func (t *Tx) PutRaw(key, raw string) error {
 
 // EachEqual decodes, in index order, every document of index whose indexed
 // fields equal pivot's (a value encoded as JSON, e.g.
-// map[string]any{"imba_id": 627}), and calls fn with each until it
-// returns false.
+// map[string]any{"imba_id": 627}, or a json.RawMessage used as it is),
+// and calls fn with each until it returns false.
 func EachEqual[T any](tx *Tx, index string, pivot any, fn func(*T) bool) error {
-	p, err := json.Marshal(pivot)
-	if err != nil {
-		return fmt.Errorf("index pivot: %w", err)
+	return eachEqual(tx, index, pivot, func(raw string) (*T, error) {
+		v := new(T)
+		return v, json.Unmarshal([]byte(raw), v)
+	}, fn)
+}
+
+// EachEqualCached is EachEqual decoding through cache: fn gets a copy of
+// its own of each document.
+func EachEqualCached[T any](tx *Tx, cache *DocCache[T], index string, pivot any, fn func(*T) bool) error {
+	return eachEqual(tx, index, pivot, cache.Decode, fn)
+}
+
+func eachEqual[T any](tx *Tx, index string, pivot any, decode func(string) (*T, error), fn func(*T) bool) error {
+	var p []byte
+	if raw, ok := pivot.(json.RawMessage); ok {
+		p = raw // already encoded
+	} else {
+		var err error
+		if p, err = json.Marshal(pivot); err != nil {
+			return fmt.Errorf("index pivot: %w", err)
+		}
 	}
 	var decodeErr error
-	err = tx.tx.AscendEqual(index, string(p), func(key, raw string) bool {
-		v := new(T)
-		if decodeErr = json.Unmarshal([]byte(raw), v); decodeErr != nil {
-			decodeErr = fmt.Errorf("decoding %s: %w", key, decodeErr)
+	err := tx.tx.AscendEqual(index, string(p), func(key, raw string) bool {
+		v, err := decode(raw)
+		if err != nil {
+			decodeErr = decodeError(key, err)
 			return false
 		}
 		return fn(v)
