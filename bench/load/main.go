@@ -6,7 +6,7 @@
 //	go run ./bench/load                 # the full run: a few minutes
 //	go run ./bench/load -quick          # a smoke run of a few seconds (no figures worth keeping)
 //	go run ./bench/load -rounds 5 -duration 10s -scenario user.add
-//	go run ./bench/load -profile /tmp/prof   # CPU profiles of chatemu, one per scenario
+//	go run ./bench/load -profile prof   # CPU profiles of chatemu, one per scenario
 //
 // Both servers run as separate processes built from this module (GOMAXPROCS
 // left at its default) and are measured in interleaved rounds, alternating
