@@ -6,7 +6,7 @@ GO      ?= go
 ADDR    ?= :8080
 FUZZTIME ?= 10s
 
-.PHONY: run test vet fuzz bench build image
+.PHONY: run test vet fuzz bench load build image
 
 run:
 	$(GO) run ./cmd/chatemu --addr $(ADDR)
@@ -30,6 +30,11 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The load benchmark against a bare net/http server (docs/performance.md);
+# on demand only, never in CI.
+load:
+	$(GO) run ./bench/load
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o chatemu ./cmd/chatemu

@@ -34,9 +34,21 @@ func (e *Emulator) routes() *mux.Router {
 	c.Handle("/state", e.control(true, methods{http.MethodGet: e.exportState, http.MethodPut: e.importState})).Name("control.state")
 	e.mountVendorControl(c)
 	c.NotFoundHandler = e.control(false, notFound("no control route %s %s"))
+	// Each vendor's routes live on a router of their own, tried in vendor
+	// order after the control plane. ServeHTTP sends a path under a
+	// vendor's prefix straight to that vendor's router: no other route can
+	// match it (the prefixes do not overlap and the control plane lives
+	// under /_emulator), so the answer is the same without trying every
+	// other vendor's routes first.
 	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger, Fault: e.faults}
+	e.byPrefix = e.byPrefix[:0]
 	for _, v := range e.vendors {
-		core.Mount(r, v, hooks)
+		vr := mux.NewRouter()
+		vr.SkipClean(true)
+		vr.UseEncodedPath()
+		core.Mount(vr, v, hooks)
+		r.NewRoute().MatcherFunc(vr.Match).Handler(vr)
+		e.byPrefix = append(e.byPrefix, vendorRouter{prefix: v.PathPrefix(), router: vr})
 	}
 	var prefixes []string
 	for _, v := range e.vendors {
@@ -48,6 +60,12 @@ func (e *Emulator) routes() *mux.Router {
 			"nothing is served at %s: vendor APIs live under %s, the control plane under /_emulator/", r.URL.Path, served))
 	})
 	return r
+}
+
+// vendorRouter serves the paths under one vendor's prefix.
+type vendorRouter struct {
+	prefix string
+	router *mux.Router
 }
 
 // mountVendorControl mounts the vendors' control routes under

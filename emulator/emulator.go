@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/bitrix24"
@@ -60,7 +61,9 @@ type Emulator struct {
 	vendors []core.Vendor
 	docs    []*Document
 	router  *mux.Router
-	faults  *fault.Engine
+	// byPrefix routes each vendor's paths straight to its own routes.
+	byPrefix []vendorRouter
+	faults   *fault.Engine
 }
 
 // New validates the fixtures, opens the state and builds the handler.
@@ -157,7 +160,17 @@ func (e *Emulator) loadInitialState() error {
 }
 
 // ServeHTTP serves the vendors' APIs and the control plane.
-func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.router.ServeHTTP(w, r) }
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The routers match the path as sent (UseEncodedPath).
+	p := r.URL.EscapedPath()
+	for _, vr := range e.byPrefix {
+		if strings.HasPrefix(p, vr.prefix) {
+			vr.router.ServeHTTP(w, r)
+			return
+		}
+	}
+	e.router.ServeHTTP(w, r)
+}
 
 // Reset reloads the fixtures into empty state (in one transaction, so no
 // request sees half of it), clears the journal, resets the clock and leaves

@@ -181,6 +181,7 @@ func serve(o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer emu.Close()
+	servePprof(logger)
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {

@@ -12,7 +12,28 @@ func loadChat(tx *core.Tx, portal string, id int64) (*chat, error) {
 	if id <= 0 {
 		return nil, nil
 	}
-	return getDoc[chat](tx, scopedKey(portal, kindChat, id))
+	c, _, err := core.GetCached(tx, chatDocs, scopedKey(portal, kindChat, id))
+	return c, err
+}
+
+// chatDocs keeps decoded chats by their stored text for every instance of
+// the process (the same text is the same chat): most methods read one.
+var chatDocs = core.NewDocCache(1024, (*chat).clone)
+
+// clone is a copy of c sharing nothing mutable with it.
+func (c *chat) clone() *chat {
+	out := *c
+	if c.Members != nil { // nil and empty encode differently
+		out.Members = append(make([]int64, 0, len(c.Members)), c.Members...)
+	}
+	if c.Avatar != nil {
+		a := *c.Avatar
+		if a.Data != nil {
+			a.Data = append(make([]byte, 0, len(a.Data)), a.Data...)
+		}
+		out.Avatar = &a
+	}
+	return &out
 }
 
 func putChat(tx *core.Tx, c *chat) error { return tx.Put(scopedKey(c.Portal, kindChat, c.ID), c) }

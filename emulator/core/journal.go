@@ -21,13 +21,27 @@ type Exchange struct {
 	Fault     string         `json:"fault,omitempty"` // the fault rule that fired, if any
 	Note      string         `json:"note,omitempty"`  // e.g. the nearest known operations of an unknown one
 	Duration  time.Duration  `json:"duration_ns"`
+
+	// tree is a small decoded parameter tree kept as it is until the
+	// exchange is read, when it becomes Params: summarizing costs
+	// allocations every request would pay, and few records are ever read.
+	tree *Value
+}
+
+// withParams fills Params from the kept parameter tree.
+func (e *Exchange) withParams() {
+	if e.tree != nil {
+		e.Params = SummarizeParams(e.tree)
+		e.tree = nil
+	}
 }
 
 // Journal keeps the most recent exchanges in a fixed-size ring, so memory
 // stays bounded however many requests an instance serves.
 type Journal struct {
 	mu   sync.Mutex
-	ring []Exchange
+	ring []Exchange // grows to size as records come, then wraps
+	size int
 	next uint64 // sequence number of the next record
 }
 
@@ -39,8 +53,13 @@ func NewJournal(size int) *Journal {
 	if size <= 0 {
 		size = DefaultJournalSize
 	}
-	return &Journal{ring: make([]Exchange, size), next: 1}
+	// The ring grows as records come: an idle instance (a suite may run
+	// hundreds) keeps no room for records it never made.
+	return &Journal{ring: make([]Exchange, 0, min(size, 16)), size: size, next: 1}
 }
+
+// slot is where the record with sequence number seq lives.
+func (j *Journal) slot(seq uint64) int { return int((seq - 1) % uint64(j.size)) }
 
 // Record appends an exchange, overwriting the oldest when full, and
 // returns its sequence number.
@@ -48,7 +67,17 @@ func (j *Journal) Record(e Exchange) uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	e.Seq = j.next
-	j.ring[int(j.next%uint64(len(j.ring)))] = e
+	if i := j.slot(j.next); i < len(j.ring) {
+		j.ring[i] = e
+	} else {
+		// i == len(j.ring): records come in order. Growth stops at size.
+		if len(j.ring) == cap(j.ring) {
+			grown := make([]Exchange, len(j.ring), min(2*cap(j.ring), j.size))
+			copy(grown, j.ring)
+			j.ring = grown
+		}
+		j.ring = append(j.ring, e)
+	}
 	j.next++
 	return e.Seq
 }
@@ -83,15 +112,16 @@ func (f JournalFilter) Match(e *Exchange) bool {
 func (j *Journal) Find(f JournalFilter) []Exchange {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	n := uint64(len(j.ring))
+	n := uint64(j.size)
 	first := uint64(1)
 	if j.next > n {
 		first = j.next - n
 	}
 	out := []Exchange{}
 	for seq := first; seq < j.next; seq++ {
-		e := &j.ring[int(seq%n)]
+		e := &j.ring[j.slot(seq)]
 		if e.Seq == seq && f.Match(e) {
+			e.withParams()
 			out = append(out, *e)
 		}
 	}

@@ -75,11 +75,15 @@ type Hooks struct {
 func Mount(r *mux.Router, v Vendor, h Hooks) {
 	for _, rt := range v.Routes() {
 		rt := rt
-		mr := r.Handle(rt.Path, &adapter{v: v, h: h, route: &rt}).Name(rt.Name)
+		mr := r.NewRoute().Name(rt.Name)
 		if rt.Match != nil {
+			// Matchers run in the order they were added: the route's own
+			// (cheap) check first, so that routes sharing a path template
+			// (Bitrix24's methods) do not each run the path's regexp.
 			match := rt.Match
 			mr.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool { return match(req) })
 		}
+		mr.Path(rt.Path).Handler(&adapter{v: v, h: h, route: &rt})
 	}
 	r.PathPrefix(v.PathPrefix()).Handler(&adapter{v: v, h: h}).Name(v.Name() + ".not_found")
 }
@@ -115,11 +119,25 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // flushing) through this wrapper.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// exchangeState is what one request through the adapter needs, allocated
+// at once.
+type exchangeState struct {
+	w   statusWriter
+	req Request
+	ex  Exchange
+}
+
+// noParams is the parameter tree of a request not decoded (yet); nothing
+// changes a tree once built.
+var noParams = NewParams()
+
 func (a *adapter) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	w := &statusWriter{ResponseWriter: rw}
-	req := &Request{HTTP: r, Vendor: a.v.Name(), Vars: mux.Vars(r), Now: a.h.Clock.Now(), Params: NewParams()}
-	ex := &Exchange{Time: req.Now, Vendor: req.Vendor, Method: r.Method, Path: r.URL.Path}
+	st := &exchangeState{}
+	w, req, ex := &st.w, &st.req, &st.ex
+	w.ResponseWriter = rw
+	*req = Request{HTTP: r, Vendor: a.v.Name(), Vars: mux.Vars(r), Now: a.h.Clock.Now(), Params: noParams}
+	*ex = Exchange{Time: req.Now, Vendor: req.Vendor, Method: r.Method, Path: r.URL.Path}
 	if a.route != nil {
 		req.Route, ex.Operation = a.route.Name, a.route.Name
 	}
@@ -132,7 +150,13 @@ func (a *adapter) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			}
 		}
 		ex.Status, ex.Tenant, ex.Duration = w.status, req.Tenant, time.Since(start)
-		ex.Params = summarize(req.Params)
+		if root := req.Params.Root(); root.Len() > 0 {
+			if keepable(root, 0) {
+				ex.tree = root // summarized when read
+			} else {
+				ex.Params = summarize(req.Params)
+			}
+		}
 		a.h.Journal.Record(*ex)
 		if p == http.ErrAbortHandler {
 			panic(p) // a deliberate abort (a dropped connection) stays one
@@ -251,6 +275,25 @@ func SummarizeParams(v *Value) map[string]any {
 	}
 	m, _ := summarizeValue(v, 0).(map[string]any)
 	return m
+}
+
+// keepable reports whether a parameter tree is small enough to be kept
+// whole in the journal until read: no string, key count or depth the
+// summary would cut, so that keeping it costs what the summary would.
+func keepable(v *Value, depth int) bool {
+	if !v.IsTree() {
+		s, ok := v.scalar.(string)
+		return !ok || len(s) <= journalMaxString
+	}
+	if len(v.keys) > journalMaxKeys || depth > 8 {
+		return false
+	}
+	for _, k := range v.keys {
+		if len(k) > journalMaxString || !keepable(v.kids[k], depth+1) {
+			return false
+		}
+	}
+	return true
 }
 
 func summarize(p *Params) map[string]any {

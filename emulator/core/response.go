@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // Response is what a handler answers: a status, headers and a body that is
@@ -47,25 +48,69 @@ func (r *Response) Encode() ([]byte, string, error) {
 	return body, ct, nil
 }
 
+// encoder is a reusable JSON encoder writing into its own buffer.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+// maxPooledBuffer keeps rare large bodies from pinning their buffers.
+const maxPooledBuffer = 64 << 10
+
+// jsonContentType is the default content type's header value; header
+// values are only ever replaced, never changed in place, so one slice
+// serves every response.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
 // Write sends the response. It reports the status actually written.
 func (r *Response) Write(w http.ResponseWriter) (int, error) {
-	body, ct, err := r.Encode()
-	if err != nil {
-		return 0, err
+	var body []byte
+	var ct string
+	var headerCT []string
+	if r.Raw != nil || r.Body == nil {
+		var err error
+		if body, ct, err = r.Encode(); err != nil {
+			return 0, err
+		}
+	} else {
+		e := encoders.Get().(*encoder)
+		defer func() {
+			if e.buf.Cap() <= maxPooledBuffer {
+				e.buf.Reset()
+				encoders.Put(e)
+			}
+		}()
+		if err := e.enc.Encode(r.Body); err != nil {
+			return 0, err
+		}
+		body = bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+		if ct = r.ContentType; ct == "" {
+			headerCT = jsonContentType
+		}
 	}
 	h := w.Header()
 	for k, vs := range r.Header {
 		h[k] = append([]string(nil), vs...)
 	}
-	if ct != "" {
+	switch {
+	case headerCT != nil:
+		h["Content-Type"] = headerCT
+	case ct != "":
 		h.Set("Content-Type", ct)
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	status := r.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	w.WriteHeader(status)
-	_, err = w.Write(body)
+	_, err := w.Write(body)
 	return status, err
 }

@@ -65,9 +65,9 @@ func (s *Store) Persistent() bool { return s.path != ":memory:" }
 // after every open). Creating an existing index again is not an error.
 func (s *Store) CreateIndexes(idx ...Index) error {
 	for _, ix := range idx {
-		less := make([]func(a, b string) bool, 0, len(ix.Fields))
-		for _, f := range ix.Fields {
-			less = append(less, buntdb.IndexJSONCaseSensitive(f))
+		var less []func(a, b string) bool
+		if len(ix.Fields) > 0 {
+			less = append(less, newIndexLess(ix.Fields))
 		}
 		err := s.db.CreateIndex(ix.Name, ix.Pattern, less...)
 		if err != nil && !errors.Is(err, buntdb.ErrIndexExists) {
@@ -119,6 +119,21 @@ func (t *Tx) Get(key string, v any) (found bool, err error) {
 	}
 	return true, nil
 }
+
+// GetRaw returns the JSON text stored at key; found is false when it is
+// absent.
+func (t *Tx) GetRaw(key string) (raw string, found bool, err error) {
+	raw, err = t.tx.Get(key)
+	if errors.Is(err, buntdb.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return raw, true, nil
+}
+
+func decodeError(key string, err error) error { return fmt.Errorf("decoding %s: %w", key, err) }
 
 // Put stores v as JSON at key.
 func (t *Tx) Put(key string, v any) error {
@@ -222,18 +237,36 @@ func (t *Tx) PutRaw(key, raw string) error {
 
 // EachEqual decodes, in index order, every document of index whose indexed
 // fields equal pivot's (a value encoded as JSON, e.g.
-// map[string]any{"imba_id": 627}), and calls fn with each until it
-// returns false.
+// map[string]any{"imba_id": 627}, or a json.RawMessage used as it is),
+// and calls fn with each until it returns false.
 func EachEqual[T any](tx *Tx, index string, pivot any, fn func(*T) bool) error {
-	p, err := json.Marshal(pivot)
-	if err != nil {
-		return fmt.Errorf("index pivot: %w", err)
+	return eachEqual(tx, index, pivot, func(raw string) (*T, error) {
+		v := new(T)
+		return v, json.Unmarshal([]byte(raw), v)
+	}, fn)
+}
+
+// EachEqualCached is EachEqual decoding through cache: fn gets a copy of
+// its own of each document.
+func EachEqualCached[T any](tx *Tx, cache *DocCache[T], index string, pivot any, fn func(*T) bool) error {
+	return eachEqual(tx, index, pivot, cache.Decode, fn)
+}
+
+func eachEqual[T any](tx *Tx, index string, pivot any, decode func(string) (*T, error), fn func(*T) bool) error {
+	var p []byte
+	if raw, ok := pivot.(json.RawMessage); ok {
+		p = raw // already encoded
+	} else {
+		var err error
+		if p, err = json.Marshal(pivot); err != nil {
+			return fmt.Errorf("index pivot: %w", err)
+		}
 	}
 	var decodeErr error
-	err = tx.tx.AscendEqual(index, string(p), func(key, raw string) bool {
-		v := new(T)
-		if decodeErr = json.Unmarshal([]byte(raw), v); decodeErr != nil {
-			decodeErr = fmt.Errorf("decoding %s: %w", key, decodeErr)
+	err := tx.tx.AscendEqual(index, string(p), func(key, raw string) bool {
+		v, err := decode(raw)
+		if err != nil {
+			decodeErr = decodeError(key, err)
 			return false
 		}
 		return fn(v)

@@ -2,7 +2,9 @@ package imbachat
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -118,11 +120,37 @@ func widgetUsers(tx *core.Tx, imbaID int64) ([]user, error) {
 // userByRemoteID finds a widget's user by the external site's id.
 func userByRemoteID(tx *core.Tx, imbaID int64, remote string) (*user, error) {
 	var out *user
-	err := core.EachEqual(tx, idxUserRemote, map[string]any{"imba_id": imbaID, "remote_user_id": remote}, func(u *user) bool {
+	remoteJSON, _ := json.Marshal(remote) // a string always encodes
+	pivot := json.RawMessage(`{"imba_id":` + strconv.FormatInt(imbaID, 10) + `,"remote_user_id":` + string(remoteJSON) + `}`)
+	err := core.EachEqualCached(tx, userDocs, idxUserRemote, pivot, func(u *user) bool {
 		if u.DeletedAt == nil {
 			out = u
 		}
 		return out == nil
 	})
 	return out, err
+}
+
+// userDocs keeps decoded users by their stored text for every instance of
+// the process (the same text is the same user): imba_rooms looks up every
+// member it is sent.
+var userDocs = core.NewDocCache(1024, (*user).clone)
+
+// clone is a copy of u sharing nothing mutable with it.
+func (u *user) clone() *user {
+	out := *u
+	if u.UserData != nil { // nil and empty encode differently
+		out.UserData = append(make(json.RawMessage, 0, len(u.UserData)), u.UserData...)
+	}
+	out.DeletedAt = cloneTime(u.DeletedAt)
+	out.LastMessageAt = cloneTime(u.LastMessageAt)
+	return &out
+}
+
+func cloneTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
 }

@@ -3,6 +3,7 @@ package imbox
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -23,10 +24,39 @@ type agentItem struct {
 	Groups     string `json:"groups"`
 }
 
-// agentItemOf renders a stored agent document without decoding it whole
-// (grabAgents and grabAgent are hot read paths); it reads the fields of
-// the agent type.
+// agentItems keeps rendered agents by their stored text, for every
+// instance of the process (the same text renders the same item): grabAgents
+// and grabAgent are hot read paths. It holds at most maxAgentItems, then
+// starts again empty.
+var agentItems struct {
+	sync.RWMutex
+	m map[string]agentItem
+}
+
+const maxAgentItems = 1024
+
+// agentItemOf renders a stored agent document (see renderAgentItem),
+// once per version of the document.
 func agentItemOf(raw string) agentItem {
+	agentItems.RLock()
+	it, ok := agentItems.m[raw]
+	agentItems.RUnlock()
+	if ok {
+		return it // a value without references: the caller's own copy
+	}
+	it = renderAgentItem(raw)
+	agentItems.Lock()
+	if agentItems.m == nil || len(agentItems.m) >= maxAgentItems {
+		agentItems.m = make(map[string]agentItem, 64)
+	}
+	agentItems.m[raw] = it
+	agentItems.Unlock()
+	return it
+}
+
+// renderAgentItem renders a stored agent document without decoding it
+// whole; it reads the fields of the agent type.
+func renderAgentItem(raw string) agentItem {
 	f := gjson.GetMany(raw, "agentID", "sid", "agentName", "agentEmail", "agentPicture", "agentLastActive",
 		"department", "isBackOffice", "groups")
 	it := agentItem{ID: f[0].Int(), SID: f[1].Int(), Name: f[2].Str, Email: f[3].Str, Picture: f[4].Str,

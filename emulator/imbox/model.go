@@ -3,6 +3,7 @@ package imbox
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -238,14 +239,15 @@ func scanDocs[T any](walk func(fn func(key, raw string) bool) error, keep func(*
 	return err
 }
 
-func sidPivot(sid int64) string { return fmt.Sprintf(`{"sid":%d}`, sid) }
+func sidPivot(sid int64) string { return `{"sid":` + strconv.FormatInt(sid, 10) + `}` }
 
 // accountByKey finds the account of an API key (exact match). It runs on
 // every request, so it reads the documents without decoding them whole.
 func accountByKey(tx *core.Tx, apiKey string) (*account, error) {
-	pivot, _ := json.Marshal(map[string]string{"apiKey": apiKey})
+	key, _ := json.Marshal(apiKey) // a string always encodes
+	pivot := `{"apiKey":` + string(key) + `}`
 	var out *account
-	err := tx.ScanIndexEqual(idxAccountKey, string(pivot), func(_, raw string) bool {
+	err := tx.ScanIndexEqual(idxAccountKey, pivot, func(_, raw string) bool {
 		f := gjson.GetMany(raw, "apiKey", "sid", "name")
 		if f[0].Str == apiKey {
 			out = &account{APIKey: apiKey, SID: f[1].Int(), Name: f[2].Str}
