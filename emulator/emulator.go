@@ -77,6 +77,10 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rec, ok := store.Recovered(); ok {
+		logger.Warn("data file ended in an incomplete write (a crash cut it off before it was acknowledged); it was dropped",
+			"file", cfg.DataFile, "offset", rec.Offset, "dropped_bytes", rec.Dropped)
+	}
 	e := &Emulator{cfg: cfg, store: store, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
 	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
