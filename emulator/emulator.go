@@ -98,6 +98,12 @@ func New(cfg Config) (*Emulator, error) {
 	// Faults draw from their own stream, so that a seed replays the same
 	// fault sequence whatever the vendors generate.
 	e.faults = fault.NewEngine(e.clock, core.NewRandom(cfg.Seed^faultStream), catalogs, logger)
+	if store.Persistent() {
+		if err := e.checkDataFile(); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
 	if err := e.activateConfigured(); err != nil {
 		store.Close()
 		return nil, err
