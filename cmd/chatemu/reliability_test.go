@@ -401,6 +401,10 @@ func TestSlowClientsAreDisconnected(t *testing.T) {
 			if strings.HasPrefix(answer.String(), "HTTP/1.1 200") {
 				t.Errorf("a slow client was served: %q", answer.String())
 			}
+			if tc.name == "dribbles its body" && (!strings.HasPrefix(answer.String(), "HTTP/1.1 400") ||
+				!strings.HasSuffix(answer.String(), `{"success":false,"code":400,"message":"the request body did not arrive within the server's read timeout","data":[]}`)) {
+				t.Errorf("a body cut short by the read timeout must get ImbaChat's 400: %q", answer.String())
+			}
 			t.Logf("closed after %v, answer %q", elapsed.Round(time.Millisecond), firstLine(answer.String()))
 		})
 	}
