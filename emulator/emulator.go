@@ -80,6 +80,10 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rec, ok := store.Recovered(); ok {
+		logger.Warn("data file ended in an incomplete write (a crash cut it off before it was acknowledged); it was dropped",
+			"file", cfg.DataFile, "offset", rec.Offset, "dropped_bytes", rec.Dropped)
+	}
 	e := &Emulator{cfg: cfg, store: store, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
 	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
@@ -97,6 +101,12 @@ func New(cfg Config) (*Emulator, error) {
 	// Faults draw from their own stream, so that a seed replays the same
 	// fault sequence whatever the vendors generate.
 	e.faults = fault.NewEngine(e.clock, core.NewRandom(cfg.Seed^faultStream), catalogs, logger)
+	if store.Persistent() {
+		if err := e.checkDataFile(); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
 	if err := e.activateConfigured(); err != nil {
 		store.Close()
 		return nil, err

@@ -49,17 +49,9 @@ func (e *Emulator) ImportState(snap *Snapshot) error {
 	if snap.Format != stateFormat {
 		return fmt.Errorf("format must be %q, got %q", stateFormat, snap.Format)
 	}
-	known := map[string]bool{}
-	for _, v := range e.vendors {
-		known[v.Name()] = true
-	}
 	for key, raw := range snap.Documents {
-		vendor, _, _ := strings.Cut(key, ":")
-		if !known[vendor] {
-			return fmt.Errorf("document %q: no vendor %q", key, vendor)
-		}
-		if !json.Valid(raw) {
-			return fmt.Errorf("document %q is not valid JSON", key)
+		if err := e.checkDocument(key, raw); err != nil {
+			return err
 		}
 	}
 	return e.store.Update(func(tx *core.Tx) error {
@@ -99,4 +91,46 @@ func (e *Emulator) importState(r *http.Request) (*core.Response, error) {
 		return nil, controlError(http.StatusBadRequest, "snapshot refused: %v", err)
 	}
 	return core.OK(map[string]any{"status": "imported", "documents": len(snap.Documents)}), nil
+}
+
+// checkDocument checks a stored document as its vendor reads it: a known
+// vendor's key, valid JSON, and (for vendors that can tell) a key shape
+// the vendor writes holding a value it can decode.
+func (e *Emulator) checkDocument(key string, raw []byte) error {
+	name, _, _ := strings.Cut(key, ":")
+	v := e.Vendor(name)
+	if v == nil {
+		return fmt.Errorf("document %q: no vendor %q", key, name)
+	}
+	if !json.Valid(raw) {
+		return fmt.Errorf("document %q is not valid JSON", key)
+	}
+	if c, ok := v.(core.DocumentChecker); ok {
+		if err := c.CheckDocument(key, raw); err != nil {
+			return fmt.Errorf("document %q: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// checkDataFile checks every document of a data file as checkDocument
+// does, so that a file holding one a vendor cannot read stops start-up.
+func (e *Emulator) checkDataFile() error {
+	var bad error
+	err := e.store.View(func(tx *core.Tx) error {
+		return tx.Scan("*", func(key, raw string) bool {
+			if strings.HasPrefix(key, "seq:") || strings.HasPrefix(key, "meta:") {
+				return true
+			}
+			bad = e.checkDocument(key, []byte(raw))
+			return bad == nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if bad != nil {
+		return &core.DataFileError{Path: e.cfg.DataFile, Offset: -1, Reason: bad.Error()}
+	}
+	return nil
 }

@@ -74,6 +74,90 @@ type options struct {
 	shutdownTimeout                                   time.Duration
 	scenarios                                         []string
 	tls                                               tlsOptions
+	limits                                            serverLimits
+}
+
+// serverLimits bound what one client can hold: how long it may take to
+// send its headers and its whole request, to read the answer, how long an
+// idle keep-alive connection stays open, and how large the headers may be.
+type serverLimits struct {
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	maxHeaderBytes                                            int
+}
+
+// register declares the limit flags; each takes its environment variable
+// as default. env collects the variables that do not parse.
+func (l *serverLimits) register(fs *flag.FlagSet, env *envDefaults) {
+	fs.DurationVar(&l.readHeaderTimeout, "read-header-timeout", env.duration("CHATEMU_READ_HEADER_TIMEOUT", 10*time.Second),
+		"how long a client may take to send a request's headers; 0: --read-timeout applies (CHATEMU_READ_HEADER_TIMEOUT)")
+	fs.DurationVar(&l.readTimeout, "read-timeout", env.duration("CHATEMU_READ_TIMEOUT", 60*time.Second),
+		"how long a client may take to send a whole request, body included; 0: no limit (CHATEMU_READ_TIMEOUT)")
+	fs.DurationVar(&l.writeTimeout, "write-timeout", env.duration("CHATEMU_WRITE_TIMEOUT", 0),
+		"how long answering a request may take, from the end of its headers; 0: no limit, as scenarios may hold answers (CHATEMU_WRITE_TIMEOUT)")
+	fs.DurationVar(&l.idleTimeout, "idle-timeout", env.duration("CHATEMU_IDLE_TIMEOUT", 120*time.Second),
+		"how long an idle keep-alive connection stays open; 0: --read-timeout (CHATEMU_IDLE_TIMEOUT)")
+	fs.IntVar(&l.maxHeaderBytes, "max-header-bytes", env.integer("CHATEMU_MAX_HEADER_BYTES", 1<<20),
+		"largest request line and headers accepted; larger ones are answered 431 (CHATEMU_MAX_HEADER_BYTES)")
+}
+
+func (l *serverLimits) check() error {
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"--read-header-timeout", l.readHeaderTimeout}, {"--read-timeout", l.readTimeout},
+		{"--write-timeout", l.writeTimeout}, {"--idle-timeout", l.idleTimeout}} {
+		if f.d < 0 {
+			return fmt.Errorf("%s must not be negative, got %v", f.name, f.d)
+		}
+	}
+	if l.maxHeaderBytes < 4096 {
+		return fmt.Errorf("--max-header-bytes must be at least 4096, got %d", l.maxHeaderBytes)
+	}
+	return nil
+}
+
+// newServer is the HTTP server chatemu runs: its handler, the limits and
+// the logger for connection errors.
+func newServer(h http.Handler, l serverLimits, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.readHeaderTimeout,
+		ReadTimeout:       l.readTimeout,
+		WriteTimeout:      l.writeTimeout,
+		IdleTimeout:       l.idleTimeout,
+		MaxHeaderBytes:    l.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// envDefaults reads typed flag defaults from the environment, remembering
+// the variables that do not parse.
+type envDefaults struct{ errs []error }
+
+func (e *envDefaults) duration(name string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s must be a duration such as 30s, got %q", name, v))
+		return def
+	}
+	return d
+}
+
+func (e *envDefaults) integer(name string, def int) int {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s must be a whole number, got %q", name, v))
+		return def
+	}
+	return n
 }
 
 // listFlag collects a repeatable flag; the first use on the command line
@@ -103,7 +187,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.adminToken, "admin-token", env("CHATEMU_ADMIN_TOKEN", ""), "protect the control plane with this bearer token (CHATEMU_ADMIN_TOKEN)")
 	fs.StringVar(&o.clock, "clock", env("CHATEMU_CLOCK", ""), "start the emulator clock at this RFC 3339 time (CHATEMU_CLOCK)")
 	fs.BoolVar(&o.freeze, "freeze-clock", envBool("CHATEMU_FREEZE_CLOCK"), "keep the clock still at --clock until moved (CHATEMU_FREEZE_CLOCK)")
-	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish on SIGINT/SIGTERM")
+	var envs envDefaults
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envs.duration("CHATEMU_SHUTDOWN_TIMEOUT", 10*time.Second),
+		"how long in-flight requests may finish on SIGINT/SIGTERM (CHATEMU_SHUTDOWN_TIMEOUT)")
+	o.limits.register(fs, &envs)
 	var scenarioFlags listFlag
 	if v := os.Getenv("CHATEMU_SCENARIOS"); v != "" {
 		scenarioFlags.values = strings.Split(v, ",")
@@ -120,6 +207,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (see chatemu -h)", fs.Arg(0))
+	}
+	if len(envs.errs) > 0 {
+		return nil, errors.Join(envs.errs...)
+	}
+	if err := o.limits.check(); err != nil {
+		return nil, err
+	}
+	if o.shutdownTimeout < 0 {
+		return nil, fmt.Errorf("--shutdown-timeout must not be negative, got %v", o.shutdownTimeout)
 	}
 	n, err := strconv.ParseUint(*seed, 10, 64)
 	if err != nil {
@@ -190,14 +286,7 @@ func serve(o *options, stdout, stderr io.Writer) error {
 	if ln, err = o.tls.wrap(ln, stdout); err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           emu,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    1 << 20,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(emu, o.limits, logger)
 	base := baseURL(ln.Addr())
 	if o.tls.enabled() {
 		base = "https" + strings.TrimPrefix(base, "http")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,6 +71,12 @@ func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, opts.MaxBodyBytes+1))
 	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			// The server's read timeout ended a body sent too slowly; the
+			// error text would only name the two sockets.
+			return nil, Malformed("the request body did not arrive within the server's read timeout")
+		}
 		return nil, Malformed("reading the request body: %v", err)
 	}
 	if int64(len(body)) > opts.MaxBodyBytes {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/tidwall/buntdb"
@@ -13,9 +14,10 @@ import (
 // Store holds all vendor state in buntdb: JSON documents under keys
 // "<vendor>:<kind>:<zero-padded id>", in memory or in a data file.
 type Store struct {
-	db      *buntdb.DB
-	path    string
-	indexes []Index
+	db        *buntdb.DB
+	path      string
+	indexes   []Index
+	recovered *Recovery
 
 	closeOnce sync.Once
 	closeErr  error
@@ -34,28 +36,81 @@ var ErrNotFound = errors.New("not found")
 
 // OpenStore opens a store: in memory when path is "" or ":memory:", else a
 // data file (created if missing, every write synced before it is
-// acknowledged). A data file that cannot be read is an error that names it.
+// acknowledged). A data file that cannot be read is an error that names it;
+// a damaged one is a *DataFileError naming the file, the byte offset and
+// the damage, and so is one holding a document that is not JSON. A file
+// that ends in an incomplete write (a crash cut it off before it was
+// acknowledged) opens without it: Recovered says so.
 func OpenStore(path string) (*Store, error) {
 	if path == "" {
 		path = ":memory:"
+	}
+	if path == ":memory:" {
+		db, err := buntdb.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("opening the in-memory store: %w", err)
+		}
+		return &Store{db: db, path: path}, nil
+	}
+	rec, err := checkDataFile(path)
+	if err != nil {
+		return nil, err
 	}
 	db, err := buntdb.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening data file %s: %w", path, err)
 	}
-	if path != ":memory:" {
-		var cfg buntdb.Config
-		if err := db.ReadConfig(&cfg); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("configuring data file %s: %w", path, err)
-		}
-		cfg.SyncPolicy = buntdb.Always
-		if err := db.SetConfig(cfg); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("configuring data file %s: %w", path, err)
-		}
+	var cfg buntdb.Config
+	if err := db.ReadConfig(&cfg); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("configuring data file %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	cfg.SyncPolicy = buntdb.Always
+	if err := db.SetConfig(cfg); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("configuring data file %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, recovered: rec}
+	if err := s.checkDocuments(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Recovered reports the incomplete last write the data file ended with and
+// that opening it dropped, if any.
+func (s *Store) Recovered() (Recovery, bool) {
+	if s.recovered == nil {
+		return Recovery{}, false
+	}
+	return *s.recovered, true
+}
+
+// checkDocuments makes sure every value of a data file is what this
+// package writes: JSON documents, numeric sequences and plain meta values.
+// A file edited by hand or damaged inside a value fails here, at start-up,
+// rather than in the middle of a request.
+func (s *Store) checkDocuments() error {
+	var bad error
+	err := s.db.View(func(tx *buntdb.Tx) error {
+		return tx.AscendKeys("*", func(key, raw string) bool {
+			switch {
+			case strings.HasPrefix(key, "meta:"):
+			case strings.HasPrefix(key, "seq:"):
+				if _, err := strconv.ParseInt(raw, 10, 64); err != nil {
+					bad = &DataFileError{Path: s.path, Offset: -1, Reason: fmt.Sprintf("sequence %q holds %q, not a number", key, clip([]byte(raw)))}
+				}
+			case !json.Valid([]byte(raw)):
+				bad = &DataFileError{Path: s.path, Offset: -1, Reason: fmt.Sprintf("document %q is not valid JSON (%q)", key, clip([]byte(raw)))}
+			}
+			return bad == nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("reading data file %s: %w", s.path, err)
+	}
+	return bad
 }
 
 // Persistent reports whether the store writes to a data file.
