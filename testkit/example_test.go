@@ -68,3 +68,25 @@ func ExampleServer_Advance() {
 	// 200 {"success":"true","data":[],"code":200}
 	// 401 {"success":false,"code":401,"message":"Invalid JWT: token expired","data":[]}
 }
+
+// A site user writes in a room through the widget (something ImbaChat's
+// API cannot do), and the test reads the room back as ImbaChat holds it.
+func ExampleServer_ImbaChat() {
+	emu, err := testkit.New(testkit.WithClock(time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)))
+	if err != nil {
+		panic(err)
+	}
+	defer emu.Close()
+
+	emu.ImbaChat().Write(nopTB{}, 627, 1314, "2", "Hi, I need help")
+	room := emu.ImbaChat().Room(nopTB{}, 627, 1314)
+	for _, m := range room.Members {
+		fmt.Println(m.RemoteUserID, m.Name, m.Role)
+	}
+	last := room.Messages[len(room.Messages)-1]
+	fmt.Println(last.UserID, last.Message)
+	// Output:
+	// 1 Site admin admin
+	// 2 Support agent user
+	// 2157 Hi, I need help
+}

@@ -1,0 +1,100 @@
+package imbachat_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatemu/chatemu/testkit"
+)
+
+func ctlCall(t *testing.T, method, url, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestControlRoomView(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t, testkit.WithClock(time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)))
+	status, body := ctlCall(t, "GET", emu.URL()+"/_emulator/imbachat/widgets/627/rooms/1536", "")
+	want := `{"room":{"id":1536,"pipe":"5fdc537000000_1608274800","name":"Chat bot room","admin_id":2046,"type":1,"tab":0,"is_public":0,"created_at":"2020-12-18 07:00:00","updated_at":"2020-12-18 07:00:00","deleted_at":null,"status":0,"imba_id":627},` +
+		`"members":[{"id":2046,"remote_user_id":"1","name":"Site admin","role":"admin"}],` +
+		`"messages":[{"id":4543,"uuid":"1536-1608275827-Z6Eq1W","message":"api message","time":"1608275827","answer_to":0,"liked":"0","user_id":2046,"room_id":1536}]}`
+	if status != 200 || body != want {
+		t.Errorf("room view:\n%d %s\nwant\n%s", status, body, want)
+	}
+	for _, c := range []struct {
+		path, want string
+		status     int
+	}{
+		{"/_emulator/imbachat/widgets/209/rooms/1536", `{"error":"Room 1536 not found in widget 209"}`, 404},
+		{"/_emulator/imbachat/widgets/627/rooms/x", `{"error":"The room_id parameter is invalid: expected a positive integer, got \"x\""}`, 422},
+	} {
+		if status, body := ctlCall(t, "GET", emu.URL()+c.path, ""); status != c.status || body != c.want {
+			t.Errorf("%s: %d %s", c.path, status, body)
+		}
+	}
+}
+
+func TestControlUserWrites(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)
+	emu := testkit.Start(t, testkit.WithClock(at))
+	u := emu.URL() + "/_emulator/imbachat/widgets/627/rooms/1314/messages"
+	status, body := ctlCall(t, "POST", u, `{"user_id":"2","message":"hello from the widget","time":"2021-02-28 09:30:00"}`)
+	var m struct {
+		ID     int64  `json:"id"`
+		Time   string `json:"time"`
+		UserID int64  `json:"user_id"`
+	}
+	if status != 201 || json.Unmarshal([]byte(body), &m) != nil || m.ID != 4544 || m.Time != "1614504600" || m.UserID != 2157 {
+		t.Fatalf("write: %d %s", status, body)
+	}
+	for _, c := range []struct{ body, want string }{
+		{`{"user_id":"3","message":"x"}`, `{"error":"User 3 not found in widget 627"}`},
+		{`{"user_id":"1","message":""}`, `{"error":"The message parameter is required"}`},
+		{`{"message":"x"}`, `{"error":"The user_id parameter is required"}`},
+		{`{"user_id":"99","message":"x"}`, `{"error":"User 99 not found in widget 627"}`},
+		{`{"user_id":"1","message":"x","time":"yesterday"}`, `{"error":"The time parameter is invalid: expected \"2006-01-02 15:04:05\", got \"yesterday\""}`},
+	} {
+		if _, got := ctlCall(t, "POST", u, c.body); got != c.want {
+			t.Errorf("%s: %s, want %s", c.body, got, c.want)
+		}
+	}
+	if status, got := ctlCall(t, "POST", emu.URL()+"/_emulator/imbachat/widgets/627/rooms/1536/messages", `{"user_id":"2","message":"x"}`); status != 403 || got != `{"error":"User 2 is not a member of room 1536"}` {
+		t.Errorf("not a member: %d %s", status, got)
+	}
+	// A member of another widget's room writes there.
+	if status, got := ctlCall(t, "POST", emu.URL()+"/_emulator/imbachat/widgets/209/rooms/613/messages", `{"user_id":"3","message":"x"}`); status != 201 {
+		t.Errorf("member of 613 writes: %d %s", status, got)
+	}
+
+	// The API sees it, and the last message date moved to that day.
+	emu.ImbaChat().Write(t, 627, 1314, "1", "and the admin answers")
+	view := emu.ImbaChat().Room(t, 627, 1314)
+	if len(view.Messages) != 2 || view.Messages[1].Message != "and the admin answers" || view.Messages[1].Time != "1614600000" {
+		t.Errorf("messages: %+v", view.Messages)
+	}
+	req, _ := http.NewRequest("POST", emu.URL()+"/imbachat/v2/627/get_rooms", strings.NewReader("last_message_date=2021-03-01"))
+	req.SetBasicAuth("627", "secret_key")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), `"id":1314`) || strings.Count(string(b), `"pipe"`) != 1 {
+		t.Errorf("get_rooms by the new last message date: %s", b)
+	}
+}
