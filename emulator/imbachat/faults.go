@@ -1,0 +1,52 @@
+package imbachat
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// ClaimedTenant implements core.TenantResolver: the widget a request names
+// (the v2 path, or v1's imba_id parameter), before its credentials are checked.
+func (s *Service) ClaimedTenant(req *core.Request) string {
+	if id := req.Vars["imba_id"]; id != "" {
+		return "widget:" + id
+	}
+	if id, ok := req.Params.String("imba_id"); ok {
+		return "widget:" + strings.TrimSpace(id)
+	}
+	return ""
+}
+
+// FaultError implements core.ErrorCatalog. ImbaChat's errors are known by
+// their status ("422", "500", "503", ...): any 4xx or 5xx code gives the
+// vendor's envelope with that status and its standard text.
+func (s *Service) FaultError(code string) (*core.APIError, bool) {
+	n, err := strconv.Atoi(code)
+	if err != nil || n < 400 || n > 599 {
+		return nil, false
+	}
+	return core.VendorError(n, code, faultText(n)), true
+}
+
+// RateLimitError implements core.ErrorCatalog: ImbaChat documents no rate
+// limit, so the emulator's is a 429 in the vendor's envelope.
+func (s *Service) RateLimitError() *core.APIError {
+	return core.VendorError(http.StatusTooManyRequests, "429", "Too Many Attempts.")
+}
+
+func faultText(status int) string {
+	switch status {
+	case http.StatusInternalServerError:
+		return "Server error"
+	case http.StatusServiceUnavailable:
+		return "Service Unavailable"
+	case http.StatusUnprocessableEntity:
+		return "The given data was invalid."
+	case http.StatusTooManyRequests:
+		return "Too Many Attempts."
+	}
+	return http.StatusText(status)
+}
