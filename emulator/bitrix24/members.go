@@ -103,8 +103,8 @@ func setMembers(tx *core.Tx, portal string, chatID int64, ids []int64) error {
 	return nil
 }
 
-// addMember makes user id the newest member of ch; ch must not hold a
-// member list (ownMembers) and id must not be a member yet.
+// addMember makes user id, not a member yet, the newest member of ch (a
+// member list ch still holds becomes member documents first).
 func addMember(tx *core.Tx, ch *chat, id int64) error {
 	if err := ownMembers(tx, ch); err != nil {
 		return err
