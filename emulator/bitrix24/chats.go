@@ -146,7 +146,7 @@ func (s *Service) chatAdd(c *call) (any, error) {
 			return err
 		}
 		ch := &chat{ID: id, Portal: portal, Type: chatTypeChat, Title: strings.TrimSpace(a.str("TITLE")),
-			Description: a.str("DESCRIPTION"), OwnerID: owner, Members: members, CreatedAt: c.now}
+			Description: a.str("DESCRIPTION"), OwnerID: owner, CreatedAt: c.now}
 		if a.str("TYPE") == "OPEN" { // the server compares exactly: "open" is a closed chat
 			ch.Type = chatTypeOpen
 		}
@@ -172,6 +172,9 @@ func (s *Service) chatAdd(c *call) (any, error) {
 			if err := postMessage(tx, ch, &message{Kind: messageChat, AuthorID: b.ID, Text: text, URLPreview: true}, c.now); err != nil {
 				return err
 			}
+		}
+		if err := setMembers(tx, portal, id, members); err != nil {
+			return err
 		}
 		return putChat(tx, ch)
 	})
@@ -274,7 +277,11 @@ func (s *Service) chatUpdateTitle(c *call) (any, error) {
 		if ch != nil && ch.Locks.Rename {
 			return forbidden("ACCESS_ERROR", "This chat cannot be renamed")
 		}
-		if ch == nil || !ch.hasMember(b.ID) || ch.Title == title {
+		in, err := isMember(tx, ch, b.ID)
+		if err != nil {
+			return err
+		}
+		if !in || ch.Title == title {
 			return methodError("WRONG_REQUEST", "This title currently set or chat isn't exists")
 		}
 		ch.Title = title
@@ -310,7 +317,11 @@ func (s *Service) chatUpdateColor(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		if ch == nil || !ch.hasMember(b.ID) || ch.Color == color {
+		in, err := isMember(tx, ch, b.ID)
+		if err != nil {
+			return err
+		}
+		if !in || ch.Color == color {
 			return methodError("WRONG_REQUEST", "This color currently set or chat isn't exists")
 		}
 		ch.Color = color
@@ -349,7 +360,11 @@ func (s *Service) chatUpdateAvatar(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		if ch == nil || !ch.hasMember(b.ID) {
+		in, err := isMember(tx, ch, b.ID)
+		if err != nil {
+			return err
+		}
+		if !in {
 			return methodError("WRONG_REQUEST", "Chat isn't exists")
 		}
 		ch.Avatar = av
@@ -384,7 +399,11 @@ func (s *Service) chatSetOwner(c *call) (any, error) {
 		if err := generalChat(ch); err != nil {
 			return err
 		}
-		if ch == nil || ch.OwnerID != b.ID || !ch.hasMember(newOwner) || newOwner == ch.OwnerID {
+		in, err := isMember(tx, ch, newOwner)
+		if err != nil {
+			return err
+		}
+		if !in || ch.OwnerID != b.ID || newOwner == ch.OwnerID {
 			return methodError("WRONG_REQUEST", "Change owner can only owner and user must be member in chat")
 		}
 		ch.OwnerID = newOwner

@@ -1,6 +1,8 @@
 package bitrix24
 
 import (
+	"cmp"
+
 	"github.com/chatemu/chatemu/emulator/core"
 )
 
@@ -26,10 +28,15 @@ func (s *Service) chatUserList(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		if ch != nil && ch.hasMember(b.ID) {
-			members = append(members, ch.Members...)
+		if ch == nil {
+			return nil
 		}
-		return nil
+		in, err := isMember(tx, ch, b.ID)
+		if err != nil || !in {
+			return err
+		}
+		members, err = chatMembers(tx, ch)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -68,8 +75,11 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 			return err
 		}
 		refused := methodError("WRONG_REQUEST", "You don't have access or user already member in chat")
-		if ch == nil || !ch.hasMember(b.ID) {
+		if ch == nil {
 			return refused
+		}
+		if in, err := isMember(tx, ch, b.ID); err != nil || !in {
+			return cmp.Or(err, error(refused))
 		}
 		users := []int64{a.intval("USERS")}
 		if v := a.value("USERS"); v.IsTree() || (v != nil && !v.IsTree() && isJSONArrayText(v.String())) {
@@ -77,7 +87,14 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 		}
 		added := 0
 		for _, uid := range users {
-			if uid <= 0 || ch.hasMember(uid) {
+			if uid <= 0 {
+				continue
+			}
+			in, err := isMember(tx, ch, uid)
+			if err != nil {
+				return err
+			}
+			if in {
 				continue
 			}
 			m, err := lookupMember(tx, ch.Portal, uid)
@@ -87,13 +104,15 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 			if !m.exists || !m.active {
 				continue
 			}
-			ch.Members = append(ch.Members, uid)
+			if err := addMember(tx, ch, uid); err != nil {
+				return err
+			}
 			added++
 		}
 		if added == 0 {
 			return refused
 		}
-		return putChat(tx, ch)
+		return nil
 	})
 }
 
@@ -156,20 +175,29 @@ func (s *Service) removeMember(c *call, needUser bool) (any, error) {
 			target = b.ID
 		}
 		refused := methodError("WRONG_REQUEST", "You don't have access or user isn't member in chat")
-		switch {
-		case ch == nil || !ch.hasMember(b.ID) || !ch.hasMember(target):
+		if ch == nil {
 			return refused
+		}
+		for _, id := range []int64{b.ID, target} {
+			if in, err := isMember(tx, ch, id); err != nil || !in {
+				return cmp.Or(err, error(refused))
+			}
+		}
+		switch {
 		case target != b.ID && ch.OwnerID != b.ID:
 			return refused // only the owner removes others
 		case target == ch.OwnerID && ch.Locks.LeaveOwner:
 			return forbidden("ACCESS_ERROR", "LEAVE_OWNER_FORBIDDEN")
 		}
-		ch.removeMember(target)
-		if target == ch.OwnerID {
-			ch.OwnerID = 0
-			if len(ch.Members) > 0 {
-				ch.OwnerID = ch.Members[0] // ownership passes to the longest-standing member
-			}
+		if err := dropMember(tx, ch, target); err != nil {
+			return err
+		}
+		if target != ch.OwnerID {
+			return nil
+		}
+		// ownership passes to the longest-standing member
+		if ch.OwnerID, err = firstMember(tx, ch); err != nil {
+			return err
 		}
 		return putChat(tx, ch)
 	})

@@ -86,15 +86,15 @@ type lastMessageViews struct {
 
 var messageTypes = map[string]string{chatTypeChat: "C", chatTypeOpen: "O", chatTypeLines: "L"}
 
-// object renders the chat for the user viewer; base is the emulator's
-// own URL, which avatar links point back to.
-func (c *chat) object(viewer int64, base string) chatObject {
+// object renders the chat, whose members are members, for the user
+// viewer; base is the emulator's own URL, which avatar links point back to.
+func (c *chat) object(members []int64, viewer int64, base string) chatObject {
 	hex, _ := colorHex(c.Color)
 	role := "guest"
 	switch {
 	case viewer == c.OwnerID:
 		role = "owner"
-	case c.hasMember(viewer):
+	case containsID(members, viewer):
 		role = "member"
 	}
 	managers := []int64{}
@@ -102,7 +102,7 @@ func (c *chat) object(viewer int64, base string) chatObject {
 		managers = append(managers, c.OwnerID)
 	}
 	o := chatObject{ID: c.ID, Name: c.Title, Description: c.Description, Owner: c.OwnerID, Color: hex, Type: c.Type,
-		UserCounter: len(c.Members), MessageCount: c.MessageCount,
+		UserCounter: len(members), MessageCount: c.MessageCount,
 		Restrictions: chatRestrictions{Avatar: !c.Locks.Avatar, Rename: !c.Locks.Rename, Extend: !c.Locks.Extend, Call: true,
 			Mute: true, Leave: !c.Locks.Leave, LeaveOwner: !c.Locks.LeaveOwner, Send: true, UserList: true},
 		LastMessageID: c.LastMessageID, LastID: c.LastMessageID, EntityType: c.EntityType, EntityID: c.EntityID,
@@ -160,10 +160,17 @@ func (s *Service) dialogObject(c *call, v *core.Value) (any, error) {
 		if err != nil {
 			return err
 		}
-		if ch == nil || (!ch.hasMember(c.p.UserID) && ch.Type != chatTypeOpen) {
+		if ch == nil {
 			return noAccess
 		}
-		out = ch.object(c.p.UserID, endpointBase(c.req.HTTP))
+		members, err := chatMembers(tx, ch)
+		if err != nil {
+			return err
+		}
+		if !containsID(members, c.p.UserID) && ch.Type != chatTypeOpen {
+			return noAccess
+		}
+		out = ch.object(members, c.p.UserID, endpointBase(c.req.HTTP))
 		return nil
 	})
 	if err != nil {

@@ -246,6 +246,10 @@ func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error
 		if err := putBumped(tx, p.Name, kindChat, c.ID, scopedKey(p.Name, kindChat, c.ID), c); err != nil {
 			return err
 		}
+		// the fixture's "users" list becomes member documents, in its order
+		if err := setMembers(tx, p.Name, c.ID, fc.Users); err != nil {
+			return err
+		}
 	}
 	for _, fl := range fp.OpenLines {
 		l := openLine{ID: fl.ID, Portal: p.Name, Code: fl.Code, Name: fl.Name, Active: true, Greeting: fl.Greeting,
@@ -305,7 +309,7 @@ func indexPortal(tx *core.Tx, p *portal) error {
 
 func fixtureChatDoc(portalName string, fc *fixtureChat, now time.Time) chat {
 	c := chat{ID: fc.ID, Portal: portalName, Type: chatTypeChat, Title: fc.Title, Description: fc.Description,
-		Color: fc.Color, OwnerID: fc.OwnerID, Members: fc.Users, EntityType: fc.EntityType, EntityID: fc.EntityID,
+		Color: fc.Color, OwnerID: fc.OwnerID, EntityType: fc.EntityType, EntityID: fc.EntityID,
 		EntityData1: fc.EntityData1, EntityData2: fc.EntityData2, EntityData3: fc.EntityData3, General: fc.General,
 		CreatedAt: now}
 	switch strings.ToUpper(fc.Type) {
@@ -316,9 +320,6 @@ func fixtureChatDoc(portalName string, fc *fixtureChat, now time.Time) chat {
 	}
 	if fc.DateCreate != nil {
 		c.CreatedAt = fc.DateCreate.UTC()
-	}
-	if c.Members == nil {
-		c.Members = []int64{}
 	}
 	if c.Color == "" {
 		c.Color = defaultColor(c.ID)

@@ -87,10 +87,11 @@ func notFound(format string, args ...any) *core.APIError {
 	return core.VendorError(http.StatusNotFound, "NOT_FOUND", fmt.Sprintf(format, args...))
 }
 
-func (c *chat) view() *ChatView {
+// view is the chat, whose members are members, as tests see it.
+func (c *chat) view(members []int64) *ChatView {
 	hex, _ := colorHex(c.Color)
 	v := &ChatView{Portal: c.Portal, ID: c.ID, Type: c.Type, Title: c.Title, Description: c.Description, Color: c.Color,
-		ColorHex: hex, OwnerID: c.OwnerID, Members: append([]int64{}, c.Members...), EntityType: c.EntityType,
+		ColorHex: hex, OwnerID: c.OwnerID, Members: append([]int64{}, members...), EntityType: c.EntityType,
 		EntityID: c.EntityID, General: c.General, MessageCount: c.MessageCount, CreatedAt: c.CreatedAt}
 	if c.Avatar != nil {
 		v.Avatar = &AvatarView{MIME: c.Avatar.MIME, Width: c.Avatar.Width, Height: c.Avatar.Height, Size: len(c.Avatar.Data),
@@ -140,7 +141,11 @@ func (s *Service) Chat(portal string, id int64) (*ChatView, error) {
 		if c == nil {
 			return notFound("portal %s has no chat %d", portal, id)
 		}
-		out = c.view()
+		members, err := chatMembers(tx, c)
+		if err != nil {
+			return err
+		}
+		out = c.view(members)
 		return nil
 	})
 	return out, err
@@ -236,11 +241,15 @@ func (s *Service) StartSession(portal string, lineID, clientID int64, text strin
 			return err
 		}
 		ch := &chat{ID: chatID, Portal: portal, Type: chatTypeLines, Title: client.name + " - " + l.Name, OwnerID: l.BotID,
-			Members: []int64{clientID}, Color: defaultColor(chatID), EntityType: "LINES",
+			Color: defaultColor(chatID), EntityType: "LINES",
 			EntityID:  "livechat|" + strconv.FormatInt(l.ID, 10) + "|" + strconv.FormatInt(chatID, 10) + "|" + strconv.FormatInt(clientID, 10),
 			CreatedAt: now}
+		members := []int64{clientID}
 		if l.BotID > 0 {
-			ch.Members = append([]int64{l.BotID}, ch.Members...)
+			members = []int64{l.BotID, clientID}
+		}
+		if err := setMembers(tx, portal, chatID, members); err != nil {
+			return err
 		}
 		if text != "" {
 			if err := postMessage(tx, ch, &message{Kind: messageChat, AuthorID: clientID, Text: text, URLPreview: true}, now); err != nil {

@@ -3,6 +3,8 @@ package bitrix24
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -163,7 +165,10 @@ type chat struct {
 	Color       string  `json:"color"` // palette code, "MINT"
 	Avatar      *avatar `json:"avatar,omitempty"`
 	OwnerID     int64   `json:"owner_id"`
-	Members     []int64 `json:"members"` // in joining order
+	// Members is the member list of a chat document written before
+	// members became documents of their own (chatMember); new documents
+	// leave it out. See members.go.
+	Members     []int64 `json:"members,omitempty"`
 	EntityType  string  `json:"entity_type"`
 	EntityID    string  `json:"entity_id"`
 	EntityData1 string  `json:"entity_data_1"`
@@ -177,23 +182,14 @@ type chat struct {
 	MessageCount  int       `json:"message_count"`
 }
 
-func (c *chat) hasMember(id int64) bool {
-	for _, m := range c.Members {
-		if m == id {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *chat) removeMember(id int64) {
-	out := c.Members[:0]
-	for _, m := range c.Members {
-		if m != id {
-			out = append(out, m)
-		}
-	}
-	c.Members = out
+// chatMember makes user UserID a member of chat ChatID; Order is its
+// joining order (a portal-wide sequence, so later joins order after
+// earlier ones in every chat).
+type chatMember struct {
+	Portal string `json:"portal"`
+	ChatID int64  `json:"chat_id"`
+	UserID int64  `json:"user_id"`
+	Order  int64  `json:"order"`
 }
 
 // Message kinds.
@@ -293,6 +289,8 @@ const (
 	kindMessage = "message"
 	kindLine    = "line"
 	kindSession = "session"
+	// kindChatUser is a chat's member: "bitrix24:<portal>:chatuser:<chat id>:<user id>".
+	kindChatUser = "chatuser"
 )
 
 // Keys. Portal-scoped documents live under "bitrix24:<portal>:<kind>:<id>";
@@ -306,6 +304,31 @@ func scopedKey(portal, kind string, id int64) string {
 }
 func scopedPattern(portal, kind string) string { return vendorName + ":" + portal + ":" + kind + ":*" }
 func seqName(portal, kind string) string       { return vendorName + ":" + portal + ":" + kind }
+func memberKey(portal string, chatID, userID int64) string {
+	if chatID < 0 || userID < 0 {
+		return fmt.Sprintf("%s:%s:%s:%012d:%012d", vendorName, portal, kindChatUser, chatID, userID)
+	}
+	// built by hand: membership checks build one on every call
+	var b strings.Builder
+	b.Grow(len(vendorName) + len(portal) + len(kindChatUser) + 30)
+	b.WriteString(vendorName + ":")
+	b.WriteString(portal)
+	b.WriteString(":" + kindChatUser + ":")
+	writePadded(&b, chatID)
+	b.WriteByte(':')
+	writePadded(&b, userID)
+	return b.String()
+}
+
+// writePadded writes n (not negative) as "%012d" does.
+func writePadded(b *strings.Builder, n int64) {
+	var buf [20]byte
+	d := strconv.AppendInt(buf[:0], n, 10)
+	for i := len(d); i < 12; i++ {
+		b.WriteByte('0')
+	}
+	b.Write(d)
+}
 func limitKey(portal string, botID, userID int64) string {
 	return fmt.Sprintf("%s:%s:netlimit:%012d:%012d", vendorName, portal, botID, userID)
 }
@@ -320,6 +343,7 @@ const (
 	idxSessionChat   = "bitrix24_session_chat" // sessions by portal, chat_id
 	idxLineCode      = "bitrix24_line_code"    // open lines by portal, code
 	idxBotNetworkFor = "bitrix24_bot_network"  // bots by portal, network_code
+	idxChatMember    = "bitrix24_chat_member"  // chat members by portal, chat_id, order
 )
 
 func indexes() []core.Index {
@@ -331,6 +355,7 @@ func indexes() []core.Index {
 		{Name: idxSessionChat, Pattern: any(kindSession), Fields: []string{"portal", "chat_id"}},
 		{Name: idxLineCode, Pattern: any(kindLine), Fields: []string{"portal", "code"}},
 		{Name: idxBotNetworkFor, Pattern: any(kindBot), Fields: []string{"portal", "network_code"}},
+		{Name: idxChatMember, Pattern: any(kindChatUser), Fields: []string{"portal", "chat_id", "order"}},
 	}
 }
 

@@ -65,16 +65,28 @@ func handOver(tx *core.Tx, ss *session, botID, operator int64, stay bool) error 
 	if err != nil || ch == nil {
 		return err
 	}
+	if err := ownMembers(tx, ch); err != nil {
+		return err
+	}
 	if !stay {
-		ch.removeMember(botID)
+		if err := dropMember(tx, ch, botID); err != nil {
+			return err
+		}
 		if ch.OwnerID == botID {
 			ch.OwnerID = operator
+			if err := putChat(tx, ch); err != nil {
+				return err
+			}
 		}
 	}
-	if operator > 0 && !ch.hasMember(operator) {
-		ch.Members = append(ch.Members, operator)
+	if operator <= 0 {
+		return nil
 	}
-	return putChat(tx, ch)
+	in, err := isMember(tx, ch, operator)
+	if err != nil || in {
+		return err
+	}
+	return addMember(tx, ch, operator)
 }
 
 func errWrongChat() *core.APIError { return methodError("WRONG_CHAT", "Operator is not a bot") }

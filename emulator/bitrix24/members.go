@@ -1,0 +1,138 @@
+package bitrix24
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
+
+// Chat membership is stored one document per member (chatMember), not as
+// a list inside the chat document, so that adding or removing a member
+// writes one small document whatever the chat's size. The member index
+// orders a chat's members by their join order.
+//
+// A chat document written by an earlier version still holds its members
+// as a list (chat.Members): the helpers below read that list as it is, and
+// the first change of membership turns it into member documents.
+
+// isMember reports whether user id is a member of ch (false for no chat).
+func isMember(tx *core.Tx, ch *chat, id int64) (bool, error) {
+	if ch == nil {
+		return false, nil
+	}
+	if ch.Members != nil {
+		return containsID(ch.Members, id), nil
+	}
+	if id <= 0 {
+		return false, nil
+	}
+	_, found, err := tx.GetRaw(memberKey(ch.Portal, ch.ID, id))
+	return found, err
+}
+
+// chatMembers returns the members of ch in joining order (never nil).
+func chatMembers(tx *core.Tx, ch *chat) ([]int64, error) {
+	if ch.Members != nil {
+		return append([]int64{}, ch.Members...), nil
+	}
+	return memberIDs(tx, ch.Portal, ch.ID)
+}
+
+// memberIDs reads the member documents of a chat in joining order.
+func memberIDs(tx *core.Tx, portal string, chatID int64) ([]int64, error) {
+	out := []int64{}
+	from, err := json.Marshal(map[string]any{"portal": portal, "chat_id": chatID})
+	if err != nil {
+		return nil, err
+	}
+	to, err := json.Marshal(map[string]any{"portal": portal, "chat_id": chatID + 1})
+	if err != nil {
+		return nil, err
+	}
+	var decodeErr error
+	err = tx.ScanIndexRange(idxChatMember, string(from), string(to), func(key, raw string) bool {
+		var m chatMember
+		if decodeErr = json.Unmarshal([]byte(raw), &m); decodeErr != nil {
+			decodeErr = fmt.Errorf("decoding %s: %w", key, decodeErr)
+			return false
+		}
+		out = append(out, m.UserID)
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	return out, err
+}
+
+// ownMembers makes sure ch's members are member documents: a chat that
+// still holds a list has it converted (and the chat rewritten without it).
+func ownMembers(tx *core.Tx, ch *chat) error {
+	if ch.Members == nil {
+		return nil
+	}
+	legacy := ch.Members
+	ch.Members = nil
+	if err := setMembers(tx, ch.Portal, ch.ID, legacy); err != nil {
+		return err
+	}
+	return putChat(tx, ch)
+}
+
+// setMembers replaces a chat's members with ids, in that joining order
+// (repeated ids join once).
+func setMembers(tx *core.Tx, portal string, chatID int64, ids []int64) error {
+	old, err := memberIDs(tx, portal, chatID)
+	if err != nil {
+		return err
+	}
+	for _, id := range old {
+		if err := tx.Delete(memberKey(portal, chatID, id)); err != nil {
+			return err
+		}
+	}
+	for i, id := range ids {
+		if containsID(ids[:i], id) {
+			continue
+		}
+		if err := joinChat(tx, portal, chatID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addMember makes user id, not a member yet, the newest member of ch (a
+// member list ch still holds becomes member documents first).
+func addMember(tx *core.Tx, ch *chat, id int64) error {
+	if err := ownMembers(tx, ch); err != nil {
+		return err
+	}
+	return joinChat(tx, ch.Portal, ch.ID, id)
+}
+
+func joinChat(tx *core.Tx, portal string, chatID, id int64) error {
+	order, err := tx.NextID(seqName(portal, kindChatUser))
+	if err != nil {
+		return err
+	}
+	return tx.Put(memberKey(portal, chatID, id), chatMember{Portal: portal, ChatID: chatID, UserID: id, Order: order})
+}
+
+// dropMember removes user id from ch's members (a non-member is no error).
+func dropMember(tx *core.Tx, ch *chat, id int64) error {
+	if err := ownMembers(tx, ch); err != nil {
+		return err
+	}
+	return tx.Delete(memberKey(ch.Portal, ch.ID, id))
+}
+
+// firstMember is ch's longest-standing member, 0 when it has none.
+func firstMember(tx *core.Tx, ch *chat) (int64, error) {
+	ids, err := chatMembers(tx, ch)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return ids[0], nil
+}
