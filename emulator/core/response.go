@@ -112,9 +112,15 @@ func (r *Response) Write(w http.ResponseWriter) (int, error) {
 			headerCT = jsonContentType
 		}
 	}
+	if headerCT == nil && ct == jsonContentType[0] {
+		headerCT = jsonContentType
+	}
 	h := w.Header()
 	for k, vs := range r.Header {
-		h[k] = append([]string(nil), vs...)
+		// Shared, not copied: header values are replaced, never changed
+		// in place, and a value cut to its length cannot be appended to
+		// in place either.
+		h[k] = vs[:len(vs):len(vs)]
 	}
 	switch {
 	case headerCT != nil:
