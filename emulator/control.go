@@ -46,9 +46,9 @@ func (e *Emulator) routes() *mux.Router {
 		vr := mux.NewRouter()
 		vr.SkipClean(true)
 		vr.UseEncodedPath()
-		core.Mount(vr, v, hooks)
-		r.NewRoute().MatcherFunc(vr.Match).Handler(vr)
-		e.byPrefix = append(e.byPrefix, vendorRouter{prefix: v.PathPrefix(), router: vr})
+		served := core.Mount(vr, v, hooks)
+		r.NewRoute().MatcherFunc(vr.Match).Handler(served)
+		e.byPrefix = append(e.byPrefix, vendorRouter{prefix: v.PathPrefix(), router: served})
 	}
 	var prefixes []string
 	for _, v := range e.vendors {
@@ -65,7 +65,7 @@ func (e *Emulator) routes() *mux.Router {
 // vendorRouter serves the paths under one vendor's prefix.
 type vendorRouter struct {
 	prefix string
-	router *mux.Router
+	router *core.VendorRouter
 }
 
 // mountVendorControl mounts the vendors' control routes under

@@ -91,8 +91,12 @@ func (s *Service) authenticate(req *core.Request, t target, m *method) (*princip
 
 // portalByHost names the portal whose domain the request's Host is, or "".
 func portalByHost(refs []portalRef, host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	// A host without a colon has no port (and SplitHostPort would only
+	// build its error).
+	if strings.IndexByte(host, ':') >= 0 {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
 	for _, r := range refs {
 		if r.Domain != "" && strings.EqualFold(r.Domain, host) {

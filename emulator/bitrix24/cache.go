@@ -22,6 +22,10 @@ type portalCache struct {
 	refs    []portalRef
 	portals map[string]*portal
 	bots    map[string][]bot // chat bots per portal, network bots excluded, in id order
+	// checked is the store generation (plus one; zero: none) at which gen
+	// was last found current: until the store is written again, the copy
+	// is current without reading the store.
+	checked uint64
 }
 
 // generations makes every stamp of this process unique.
@@ -36,6 +40,14 @@ func stampGeneration(tx *core.Tx) error {
 // when the store's generation moved. Callers must not modify what it
 // returns.
 func (s *Service) snapshot() (*portalCache, error) {
+	c := &s.cache
+	storeGen := s.deps.Store.Generation()
+	c.mu.RLock()
+	if c.portals != nil && c.checked == storeGen+1 {
+		c.mu.RUnlock()
+		return c, nil
+	}
+	c.mu.RUnlock()
 	var gen string
 	if err := s.deps.Store.View(func(tx *core.Tx) error {
 		var err error
@@ -44,13 +56,21 @@ func (s *Service) snapshot() (*portalCache, error) {
 	}); err != nil {
 		return nil, err
 	}
-	c := &s.cache
 	c.mu.RLock()
-	if c.portals != nil && c.gen == gen {
-		c.mu.RUnlock()
+	current := c.portals != nil && c.gen == gen
+	c.mu.RUnlock()
+	if current {
+		// The store did not move while gen was read: the copy is current
+		// at storeGen.
+		if s.deps.Store.Generation() == storeGen {
+			c.mu.Lock()
+			if c.gen == gen {
+				c.checked = storeGen + 1
+			}
+			c.mu.Unlock()
+		}
 		return c, nil
 	}
-	c.mu.RUnlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.portals != nil && c.gen == gen {
@@ -82,6 +102,7 @@ func (s *Service) snapshot() (*portalCache, error) {
 		return nil, err
 	}
 	c.gen, c.refs, c.portals, c.bots = gen, refs, portals, bots
+	c.checked = 0
 	return c, nil
 }
 

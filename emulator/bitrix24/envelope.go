@@ -152,6 +152,14 @@ func (o *ordered) encode(list bool) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// The server's response header values, shared by every answer: header
+// values are replaced, never changed in place.
+var (
+	corsOrigin  = []string{"*"}
+	corsHeaders = []string{"origin, content-type, accept"}
+	noSniff     = []string{"nosniff"}
+)
+
 // encode renders v as Bitrix24's PHP JSON (Bitrix\Main\Web\Json::encode:
 // JSON_HEX_TAG|JSON_HEX_AMP|JSON_HEX_APOS|JSON_HEX_QUOT, slashes escaped,
 // Unicode kept raw) with the server's response headers.
@@ -161,10 +169,11 @@ func encode(status int, v any) *core.Response {
 		raw = []byte(`{"error":"WRONG_ENCODING","error_description":"Wrong request encoding"}`)
 		status = http.StatusInternalServerError
 	}
-	h := http.Header{}
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Headers", "origin, content-type, accept")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h := http.Header{
+		"Access-Control-Allow-Origin":  corsOrigin,
+		"Access-Control-Allow-Headers": corsHeaders,
+		"X-Content-Type-Options":       noSniff,
+	}
 	return &core.Response{Status: status, Header: h, Raw: phpEscape(raw), ContentType: "application/json; charset=utf-8"}
 }
 

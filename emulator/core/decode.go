@@ -61,12 +61,16 @@ func (o DecodeOptions) withDefaults() DecodeOptions {
 // parameter tree. Body names replace query names at the top level. Errors
 // are *APIError of KindMalformed or KindTooLarge.
 func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
+	noBody := r.Body == nil || r.Body == http.NoBody
+	if noBody && r.URL.RawQuery == "" {
+		return noParams, nil // nothing to decode; nothing changes a built tree
+	}
 	opts = opts.withDefaults()
 	b := &builder{opts: opts, root: newTree()}
 	if err := b.addQuery(r.URL.RawQuery); err != nil {
 		return nil, err
 	}
-	if r.Body == nil || r.Body == http.NoBody {
+	if noBody {
 		return &Params{root: b.root}, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, opts.MaxBodyBytes+1))

@@ -72,7 +72,14 @@ type Hooks struct {
 // catch-all under the vendor's prefix that answers unknown paths with the
 // vendor's own not-found error. Route methods are checked by the adapter, so
 // a wrong method gets the vendor's error rather than a bare 405.
-func Mount(r *mux.Router, v Vendor, h Hooks) {
+//
+// The returned VendorRouter serves the same routes as r without mux's
+// per-request context copies; r must not get routes of its own after Mount.
+func Mount(r *mux.Router, v Vendor, h Hooks) *VendorRouter {
+	vr := &VendorRouter{mux: r, buckets: map[string][]*mountedRoute{}}
+	prefix := strings.TrimSuffix(v.PathPrefix(), "/") + "/"
+	var all []*mountedRoute
+	keys := map[*mountedRoute]string{}
 	for _, rt := range v.Routes() {
 		rt := rt
 		mr := r.NewRoute().Name(rt.Name)
@@ -83,9 +90,107 @@ func Mount(r *mux.Router, v Vendor, h Hooks) {
 			match := rt.Match
 			mr.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool { return match(req) })
 		}
-		mr.Path(rt.Path).Handler(&adapter{v: v, h: h, route: &rt})
+		a := &adapter{v: v, h: h, route: &rt}
+		mr.Path(rt.Path).Handler(a)
+		m := &mountedRoute{route: mr, handler: a}
+		all = append(all, m)
+		if k, ok := literalSegment(rt.Path, prefix); ok {
+			keys[m] = k
+		}
 	}
 	r.PathPrefix(v.PathPrefix()).Handler(&adapter{v: v, h: h}).Name(v.Name() + ".not_found")
+	// A route whose template starts with a literal first segment under the
+	// prefix can only match paths with that segment; the others may match
+	// any path. Each bucket keeps registration order, as mux tries routes.
+	for _, m := range all {
+		if k, ok := keys[m]; ok {
+			if _, seen := vr.buckets[k]; !seen {
+				vr.buckets[k] = nil
+			}
+		}
+	}
+	for k := range vr.buckets {
+		var list []*mountedRoute
+		for _, m := range all {
+			if mk, ok := keys[m]; !ok || mk == k {
+				list = append(list, m)
+			}
+		}
+		vr.buckets[k] = list
+	}
+	for _, m := range all {
+		if _, ok := keys[m]; !ok {
+			vr.others = append(vr.others, m)
+		}
+	}
+	vr.prefix = prefix
+	return vr
+}
+
+// VendorRouter serves one vendor's routes as the mux.Router they were
+// mounted on would, choosing the same route, but looks routes up by their
+// first path segment before matching and hands path variables to the
+// adapter directly, instead of copying the request into a new context for
+// mux.Vars and mux.CurrentRoute (which vendor handlers do not use: they
+// read Request.Vars).
+type VendorRouter struct {
+	mux     *mux.Router
+	prefix  string                     // the vendor's prefix with one trailing slash
+	buckets map[string][]*mountedRoute // by literal first segment under prefix
+	others  []*mountedRoute            // routes whose first segment is a variable
+}
+
+type mountedRoute struct {
+	route   *mux.Route
+	handler *adapter
+}
+
+// literalSegment is the first path segment under prefix that every path
+// matching template has, if the template fixes one.
+func literalSegment(template, prefix string) (string, bool) {
+	rest, ok := strings.CutPrefix(template, prefix)
+	if !ok {
+		return "", false
+	}
+	seg, _, hasSlash := strings.Cut(rest, "/")
+	if seg == "" || strings.ContainsAny(seg, "{}") {
+		return "", false
+	}
+	if !hasSlash && strings.Contains(template, "{") {
+		// The segment runs on into the template's variables.
+		return "", false
+	}
+	return seg, true
+}
+
+// Match reports whether one of the vendor's routes (or its catch-all)
+// serves req, as the mux.Router does.
+func (vr *VendorRouter) Match(req *http.Request, m *mux.RouteMatch) bool { return vr.mux.Match(req, m) }
+
+// ServeHTTP serves req through the route mux would choose.
+func (vr *VendorRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The routers match the path as sent (UseEncodedPath).
+	p := r.URL.EscapedPath()
+	candidates := vr.others
+	if rest, ok := strings.CutPrefix(p, vr.prefix); ok {
+		seg, _, _ := strings.Cut(rest, "/")
+		if list, ok := vr.buckets[seg]; ok {
+			candidates = list
+		}
+	}
+	var m mux.RouteMatch
+	for _, c := range candidates {
+		if c.route.Match(r, &m) {
+			if m.MatchErr == nil && m.Handler == c.handler {
+				c.handler.serveHTTP(w, r, m.Vars)
+				return
+			}
+			break
+		}
+	}
+	// No route of the vendor's (the catch-all, a redirect or anything
+	// unusual): the router itself answers.
+	vr.mux.ServeHTTP(w, r)
 }
 
 type adapter struct {
@@ -132,11 +237,16 @@ type exchangeState struct {
 var noParams = NewParams()
 
 func (a *adapter) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	a.serveHTTP(rw, r, mux.Vars(r))
+}
+
+// serveHTTP serves r with the path variables vars.
+func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[string]string) {
 	start := time.Now()
 	st := &exchangeState{}
 	w, req, ex := &st.w, &st.req, &st.ex
 	w.ResponseWriter = rw
-	*req = Request{HTTP: r, Vendor: a.v.Name(), Vars: mux.Vars(r), Now: a.h.Clock.Now(), Params: noParams}
+	*req = Request{HTTP: r, Vendor: a.v.Name(), Vars: vars, Now: a.h.Clock.Now(), Params: noParams}
 	*ex = Exchange{Time: req.Now, Vendor: req.Vendor, Method: r.Method, Path: r.URL.Path}
 	if a.route != nil {
 		req.Route, ex.Operation = a.route.Name, a.route.Name

@@ -184,11 +184,24 @@ func (v *Value) Plain() any {
 func (v *Value) set(name string, child *Value) {
 	if _, ok := v.kids[name]; !ok {
 		v.keys = append(v.keys, name)
-		if n, err := strconv.Atoi(name); err == nil && n >= v.next {
+		if n, ok := index(name); ok && n >= v.next {
 			v.next = n + 1
 		}
 	}
 	v.kids[name] = child
+}
+
+// index is strconv.Atoi(name) for names that may be integers; other names
+// are refused without building Atoi's error.
+func index(name string) (int, bool) {
+	if name == "" {
+		return 0, false
+	}
+	if c := name[0]; (c < '0' || c > '9') && c != '+' && c != '-' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(name)
+	return n, err == nil
 }
 
 // child returns the tree child name, turning a missing or scalar child into

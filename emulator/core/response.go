@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // Response is what a handler answers: a status, headers and a body that is
@@ -69,6 +70,22 @@ const maxPooledBuffer = 64 << 10
 // serves every response.
 var jsonContentType = []string{"application/json; charset=utf-8"}
 
+// contentLengths holds the Content-Length header values of small bodies,
+// made once per length and shared like jsonContentType.
+var contentLengths [4096]atomic.Pointer[[]string]
+
+func contentLength(n int) []string {
+	if n < 0 || n >= len(contentLengths) {
+		return []string{strconv.Itoa(n)}
+	}
+	if v := contentLengths[n].Load(); v != nil {
+		return *v
+	}
+	v := []string{strconv.Itoa(n)}
+	contentLengths[n].Store(&v)
+	return v
+}
+
 // Write sends the response. It reports the status actually written.
 func (r *Response) Write(w http.ResponseWriter) (int, error) {
 	var body []byte
@@ -95,9 +112,15 @@ func (r *Response) Write(w http.ResponseWriter) (int, error) {
 			headerCT = jsonContentType
 		}
 	}
+	if headerCT == nil && ct == jsonContentType[0] {
+		headerCT = jsonContentType
+	}
 	h := w.Header()
 	for k, vs := range r.Header {
-		h[k] = append([]string(nil), vs...)
+		// Shared, not copied: header values are replaced, never changed
+		// in place, and a value cut to its length cannot be appended to
+		// in place either.
+		h[k] = vs[:len(vs):len(vs)]
 	}
 	switch {
 	case headerCT != nil:
@@ -105,7 +128,7 @@ func (r *Response) Write(w http.ResponseWriter) (int, error) {
 	case ct != "":
 		h.Set("Content-Type", ct)
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = contentLength(len(body))
 	status := r.Status
 	if status == 0 {
 		status = http.StatusOK

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tidwall/buntdb"
 )
@@ -21,6 +22,9 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// gen counts read-write transactions (see Generation).
+	gen atomic.Uint64
 }
 
 // Index is a secondary index over the JSON documents whose keys match
@@ -146,8 +150,20 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 
 // Update runs fn in a read-write transaction; an error rolls it back.
 func (s *Store) Update(fn func(tx *Tx) error) error {
-	return s.db.Update(func(t *buntdb.Tx) error { return fn(&Tx{tx: t}) })
+	return s.db.Update(func(t *buntdb.Tx) error {
+		// Moved while the write lock is held, before the commit: a reader
+		// that sees the new generation starts its transaction after this
+		// one ends, so it reads what the generation stands for.
+		defer s.gen.Add(1)
+		return fn(&Tx{tx: t})
+	})
 }
+
+// Generation changes with every read-write transaction (whether it
+// changed anything or not), so a value read from the store while the
+// generation was g is still what the store holds while it is g: what
+// Lookups is built on.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 // DeleteAll removes every key in the transaction (indexes stay).
 func (t *Tx) DeleteAll() error { return t.tx.DeleteAll() }

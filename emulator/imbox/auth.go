@@ -22,18 +22,14 @@ func (s *Service) authAccount(req *core.Request) error {
 	if err != nil {
 		return err
 	}
-	var acc *account
-	err = s.deps.Store.View(func(tx *core.Tx) error {
-		var err error
-		acc, err = accountByKey(tx, apiKey)
-		return err
-	})
+	a, err := s.accounts.Get(apiKey, loadAuthed)
 	if err != nil {
 		return err
 	}
-	if acc == nil {
+	if a == nil {
 		return errInvalidKey()
 	}
+	acc := a.principal.Account
 	userID, err := pathVar(req, "userId")
 	if err != nil {
 		return err
@@ -45,8 +41,23 @@ func (s *Service) authAccount(req *core.Request) error {
 	if sid != acc.SID {
 		return errWrongUser(userID)
 	}
-	req.Tenant, req.Principal = tenant(acc.SID), &principal{Account: acc}
+	req.Tenant, req.Principal = a.tenant, a.principal
 	return nil
+}
+
+func loadAuthed(tx *core.Tx, apiKey string) (*authed, error) {
+	acc, err := accountByKey(tx, apiKey)
+	if err != nil || acc == nil {
+		return nil, err
+	}
+	return &authed{tenant: tenant(acc.SID), principal: &principal{Account: acc}}, nil
+}
+
+// authed is what authAccount establishes for an API key, shared by every
+// request that sends it until the next write: nothing changes it.
+type authed struct {
+	tenant    string
+	principal *principal
 }
 
 // sidOf is the authenticated account of a request.

@@ -27,10 +27,15 @@ type Service struct {
 	deps core.Deps
 	// regexps caches compiled "regex" page filters by pattern.
 	regexps sync.Map
+	// accounts caches the account of an API key (nil: none) until the
+	// next write; every request looks it up.
+	accounts *core.Lookups[string, *authed]
 }
 
 // New builds the ImBox service over an instance's store and clock.
-func New(deps core.Deps) *Service { return &Service{deps: deps} }
+func New(deps core.Deps) *Service {
+	return &Service{deps: deps, accounts: core.NewLookups[string, *authed](deps.Store, 64)}
+}
 
 // Name implements core.Vendor.
 func (s *Service) Name() string { return vendorName }
