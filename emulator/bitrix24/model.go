@@ -371,24 +371,7 @@ func getDoc[T any](tx *core.Tx, key string) (*T, error) {
 
 // scanIndex decodes every document of index whose fields equal pivot's.
 func scanIndex[T any](tx *core.Tx, index string, pivot any) ([]T, error) {
-	raw, err := json.Marshal(pivot)
-	if err != nil {
-		return nil, err
-	}
-	var out []T
-	var decodeErr error
-	err = tx.ScanIndexEqual(index, string(raw), func(_, doc string) bool {
-		var v T
-		if decodeErr = json.Unmarshal([]byte(doc), &v); decodeErr != nil {
-			return false
-		}
-		out = append(out, v)
-		return true
-	})
-	if err == nil {
-		err = decodeErr
-	}
-	return out, err
+	return core.AllEqual[T](tx, index, pivot)
 }
 
 // scanKind decodes every document of one kind of a portal, in id order.

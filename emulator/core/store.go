@@ -324,17 +324,51 @@ func EachEqualCached[T any](tx *Tx, cache *DocCache[T], index string, pivot any,
 }
 
 func eachEqual[T any](tx *Tx, index string, pivot any, decode func(string) (*T, error), fn func(*T) bool) error {
-	var p []byte
-	if raw, ok := pivot.(json.RawMessage); ok {
-		p = raw // already encoded
-	} else {
-		var err error
-		if p, err = json.Marshal(pivot); err != nil {
-			return fmt.Errorf("index pivot: %w", err)
-		}
+	p, err := encodePivot(pivot)
+	if err != nil {
+		return err
 	}
+	return decodeEach(func(walk func(key, raw string) bool) error {
+		return tx.tx.AscendEqual(index, p, walk)
+	}, decode, fn)
+}
+
+// EachInRange decodes, in index order, every document of index from
+// greaterOrEqual up to (not including) lessThan, both pivots encoded like
+// EachEqual's, and calls fn with each until it returns false.
+func EachInRange[T any](tx *Tx, index string, greaterOrEqual, lessThan any, fn func(*T) bool) error {
+	ge, err := encodePivot(greaterOrEqual)
+	if err != nil {
+		return err
+	}
+	lt, err := encodePivot(lessThan)
+	if err != nil {
+		return err
+	}
+	return decodeEach(func(walk func(key, raw string) bool) error {
+		return tx.tx.AscendRange(index, ge, lt, walk)
+	}, func(raw string) (*T, error) {
+		v := new(T)
+		return v, json.Unmarshal([]byte(raw), v)
+	}, fn)
+}
+
+// encodePivot encodes an index pivot; a json.RawMessage is used as it is.
+func encodePivot(pivot any) (string, error) {
+	if raw, ok := pivot.(json.RawMessage); ok {
+		return string(raw), nil
+	}
+	p, err := json.Marshal(pivot)
+	if err != nil {
+		return "", fmt.Errorf("index pivot: %w", err)
+	}
+	return string(p), nil
+}
+
+// decodeEach runs an index walk, decoding each document it yields.
+func decodeEach[T any](scan func(walk func(key, raw string) bool) error, decode func(string) (*T, error), fn func(*T) bool) error {
 	var decodeErr error
-	err := tx.tx.AscendEqual(index, string(p), func(key, raw string) bool {
+	err := scan(func(key, raw string) bool {
 		v, err := decode(raw)
 		if err != nil {
 			decodeErr = decodeError(key, err)

@@ -112,7 +112,7 @@ func (s *Service) grabAgent(req *core.Request) (*core.Response, error) {
 func (s *Service) grabAgents(req *core.Request) (*core.Response, error) {
 	var out []agentItem
 	err := s.deps.Store.View(func(tx *core.Tx) error {
-		return tx.ScanIndexEqual(idxAgentAccount, sidPivot(sidOf(req)), func(_, raw string) bool {
+		return tx.ScanIndexEqual(idxAgentAccount, string(sidPivot(sidOf(req))), func(_, raw string) bool {
 			out = append(out, agentItemOf(raw))
 			return true
 		})

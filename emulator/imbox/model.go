@@ -221,25 +221,9 @@ func indexes() []core.Index {
 	}
 }
 
-// scanDocs decodes every document an index walk yields into a T and hands
-// it to keep, which says whether to go on.
-func scanDocs[T any](walk func(fn func(key, raw string) bool) error, keep func(*T) bool) error {
-	var decodeErr error
-	err := walk(func(key, raw string) bool {
-		var v T
-		if decodeErr = json.Unmarshal([]byte(raw), &v); decodeErr != nil {
-			decodeErr = fmt.Errorf("decoding %s: %w", key, decodeErr)
-			return false
-		}
-		return keep(&v)
-	})
-	if err == nil {
-		err = decodeErr
-	}
-	return err
+func sidPivot(sid int64) json.RawMessage {
+	return json.RawMessage(`{"sid":` + strconv.FormatInt(sid, 10) + `}`)
 }
-
-func sidPivot(sid int64) string { return `{"sid":` + strconv.FormatInt(sid, 10) + `}` }
 
 // accountByKey finds the account of an API key (exact match). It runs on
 // every request, so it reads the documents without decoding them whole.
@@ -266,9 +250,7 @@ func conversationByChannel(tx *core.Tx, sid int64, channel string) (*conversatio
 		Channel string `json:"conversationID"`
 	}{sid, channel})
 	var out *conversation
-	err := scanDocs(func(fn func(string, string) bool) error {
-		return tx.ScanIndexEqual(idxConversationChannel, string(pivot), fn)
-	}, func(c *conversation) bool {
+	err := core.EachEqual(tx, idxConversationChannel, json.RawMessage(pivot), func(c *conversation) bool {
 		if c.Channel == channel {
 			out = c
 			return false
@@ -313,9 +295,7 @@ func conversationsBetween(tx *core.Tx, sid int64, from, to time.Time) ([]convers
 	ge := fmt.Sprintf(`{"sid":%d,"dateMs":%d}`, sid, from.UnixMilli())
 	lt := fmt.Sprintf(`{"sid":%d,"dateMs":%d}`, sid, to.UnixMilli())
 	var out []conversation
-	err := scanDocs(func(fn func(string, string) bool) error {
-		return tx.ScanIndexRange(idxConversationDate, ge, lt, fn)
-	}, func(c *conversation) bool {
+	err := core.EachInRange(tx, idxConversationDate, json.RawMessage(ge), json.RawMessage(lt), func(c *conversation) bool {
 		out = append(out, *c)
 		return true
 	})
@@ -326,9 +306,7 @@ func conversationsBetween(tx *core.Tx, sid int64, from, to time.Time) ([]convers
 // they were recorded.
 func messagesOf(tx *core.Tx, conversationID int64) ([]message, error) {
 	var out []message
-	err := scanDocs(func(fn func(string, string) bool) error {
-		return tx.ScanIndexEqual(idxMessageConversation, fmt.Sprintf(`{"conversation":%d}`, conversationID), fn)
-	}, func(m *message) bool {
+	err := core.EachEqual(tx, idxMessageConversation, map[string]any{"conversation": conversationID}, func(m *message) bool {
 		out = append(out, *m)
 		return true
 	})
@@ -339,9 +317,7 @@ func messagesOf(tx *core.Tx, conversationID int64) ([]message, error) {
 // accountAgents lists an account's agents by id.
 func accountAgents(tx *core.Tx, sid int64) ([]agent, error) {
 	var out []agent
-	err := scanDocs(func(fn func(string, string) bool) error {
-		return tx.ScanIndexEqual(idxAgentAccount, sidPivot(sid), fn)
-	}, func(a *agent) bool {
+	err := core.EachEqual(tx, idxAgentAccount, sidPivot(sid), func(a *agent) bool {
 		out = append(out, *a)
 		return true
 	})

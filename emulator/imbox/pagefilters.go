@@ -29,9 +29,7 @@ func (s *Service) pageFilters(req *core.Request) (*core.Response, error) {
 	sid := sidOf(req)
 	var out []pageFilterItem
 	err := s.deps.Store.View(func(tx *core.Tx) error {
-		return scanDocs(func(fn func(string, string) bool) error {
-			return tx.ScanIndexEqual(idxPageFilterAccount, sidPivot(sid), fn)
-		}, func(f *pageFilter) bool {
+		return core.EachEqual(tx, idxPageFilterAccount, sidPivot(sid), func(f *pageFilter) bool {
 			out = append(out, pageFilterItem(*f))
 			return true
 		})
