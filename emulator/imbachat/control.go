@@ -2,7 +2,6 @@ package imbachat
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -71,9 +70,9 @@ func (s *Service) Room(imbaID, roomID int64) (*RoomView, error) {
 }
 
 // Write is a site user writing in a room through the widget: the message
-// is stored at the given time (the emulator clock when zero) and moves the
-// room's and the user's last message dates, as send_msg does. The user must
-// be a member of the room.
+// is stored at the given time (the emulator clock when zero) under the same
+// rules as send_msg (member of the room, neither banned), and moves the
+// room's and the user's last message dates.
 func (s *Service) Write(imbaID, roomID int64, remoteUserID, text string, at time.Time) (*messageObject, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, errRequired("message")
@@ -81,34 +80,11 @@ func (s *Service) Write(imbaID, roomID int64, remoteUserID, text string, at time
 	if at.IsZero() {
 		at = s.deps.Clock.Now()
 	}
-	at = at.UTC().Truncate(time.Second)
-	var m message
+	var m *message
 	err := s.deps.Store.Update(func(tx *core.Tx) error {
-		var r room
-		found, err := tx.Get(roomKey(roomID), &r)
-		if err != nil {
-			return err
-		}
-		if !found || r.ImbaID != imbaID || r.DeletedAt != nil {
-			return errNotFound("Room %d not found in widget %d", roomID, imbaID)
-		}
-		u, err := userByRemoteID(tx, imbaID, remoteUserID)
-		if err != nil {
-			return err
-		}
-		if u == nil {
-			return errNotFound("User %s not found in widget %d", remoteUserID, imbaID)
-		}
-		if !r.hasMember(u.ID) {
-			return errForbidden(fmt.Sprintf("User %s is not a member of room %d", remoteUserID, roomID))
-		}
-		id, err := tx.NextID(seqName(kindMessage))
-		if err != nil {
-			return err
-		}
-		m = message{ID: id, ImbaID: imbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: at, Liked: "0",
-			UUID: fmt.Sprintf("%d-%d-%s", roomID, at.Unix(), s.deps.Random.Alphanumeric(6))}
-		return recordMessage(tx, &m)
+		var err error
+		m, err = s.postMessage(tx, imbaID, roomID, remoteUserID, text, at)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -119,7 +95,11 @@ func (s *Service) Write(imbaID, roomID int64, remoteUserID, text string, at time
 
 func controlIDs(r *http.Request) (imbaID, roomID int64, err error) {
 	vars := mux.Vars(r)
-	for name, dst := range map[string]*int64{"imba_id": &imbaID, "room_id": &roomID} {
+	for _, id := range []struct {
+		name string
+		dst  *int64
+	}{{"imba_id", &imbaID}, {"room_id", &roomID}} {
+		name, dst := id.name, id.dst
 		v, _ := url.PathUnescape(vars[name])
 		n, perr := strconv.ParseInt(v, 10, 64)
 		if perr != nil || n <= 0 {

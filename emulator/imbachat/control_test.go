@@ -98,3 +98,68 @@ func TestControlUserWrites(t *testing.T) {
 		t.Errorf("get_rooms by the new last message date: %s", b)
 	}
 }
+
+func TestReviewFixes(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)
+	emu := testkit.Start(t, testkit.WithClock(at), testkit.WithSeedData([]byte(`{"imbachat":{
+		"users":[{"id":9001,"imba_id":627,"remote_user_id":"90","deleted_at":"2021-01-01 00:00:00"},
+		         {"id":9002,"imba_id":627,"remote_user_id":"91","banned":true}],
+		"rooms":[{"id":9100,"imba_id":627,"name":"Seeded","type":0,"members":[9001,9002,2046]}],
+		"messages":[{"id":9200,"room_id":9100,"user_id":2046,"message":"hello","time":"2021-02-01 00:00:00"}]}}`)))
+	post := func(path, body string, header ...string) (int, string) {
+		req, _ := http.NewRequest("POST", emu.URL()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		if len(header) == 0 {
+			req.SetBasicAuth("627", "secret_key")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	// A deleted user's token reads no messages, as it reads no rooms.
+	tok := emu.ImbaChatUserToken(t, "secret_key", 90, time.Hour)
+	for _, op := range []string{"get_messages", "get_rooms"} {
+		if st, body := post("/imbachat/v2/627/"+op, "", "JWT", tok); st != 200 || body != `{"success":"true","data":[],"code":200}` {
+			t.Errorf("%s with a deleted user's token: %d %s", op, st, body)
+		}
+	}
+
+	// With two bad filters the first in documented order is reported, every time.
+	for i := 0; i < 20; i++ {
+		if _, body := post("/imbachat/v2/627/get_rooms", "count_users=x&room_type=y&status=z"); body != `{"success":false,"code":422,"message":"The room_type parameter is invalid: expected an integer, got \"y\"","data":[]}` {
+			t.Fatalf("try %d: %s", i, body)
+		}
+	}
+
+	// A user writing through the widget follows send_msg's rules.
+	st, body := ctlCall(t, "POST", emu.URL()+"/_emulator/imbachat/widgets/627/rooms/9100/messages", `{"user_id":"91","message":"x"}`)
+	if st != 403 || body != `{"error":"User 91 is banned"}` {
+		t.Errorf("banned user writes: %d %s", st, body)
+	}
+}
+
+// The tenant a request claims is read as auth reads it: /v2/0627/ claims widget:627.
+func TestClaimedTenantIsNormalized(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	emu.ActivateScenario(t, []byte(`{"name":"w627","rules":[{"match":{"tenant":"widget:627"},"action":{"type":"status","status":503}}]}`))
+	req, _ := http.NewRequest("POST", emu.URL()+"/imbachat/v2/0627/get_rooms", nil)
+	req.SetBasicAuth("627", "secret_key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Errorf("a rule for widget:627 must match /v2/0627/: %d", resp.StatusCode)
+	}
+}

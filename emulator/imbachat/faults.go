@@ -10,14 +10,17 @@ import (
 
 // ClaimedTenant implements core.TenantResolver: the widget a request names
 // (the v2 path, or v1's imba_id parameter), before its credentials are checked.
+// The id is read as auth reads it, so "0627" claims widget:627.
 func (s *Service) ClaimedTenant(req *core.Request) string {
-	if id := req.Vars["imba_id"]; id != "" {
-		return "widget:" + id
+	raw, ok := req.Vars["imba_id"]
+	if !ok {
+		raw, _ = req.Params.String("imba_id")
 	}
-	if id, ok := req.Params.String("imba_id"); ok {
-		return "widget:" + strings.TrimSpace(id)
+	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil {
+		return ""
 	}
-	return ""
+	return tenant(id)
 }
 
 // FaultError implements core.ErrorCatalog. ImbaChat's errors are known by

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -52,42 +53,53 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	text, _ := req.Params.String("message") // as sent, white space kept
-	var m message
+	var m *message
 	err = s.deps.Store.Update(func(tx *core.Tx) error {
-		var r room
-		found, err := tx.Get(roomKey(roomID), &r)
-		if err != nil {
-			return err
-		}
-		if !found || r.ImbaID != w.ImbaID || r.DeletedAt != nil {
-			return errNotFound("Room %d not found", roomID)
-		}
-		u, err := userByRemoteID(tx, w.ImbaID, remote)
-		if err != nil {
-			return err
-		}
-		switch {
-		case u == nil:
-			return errNotFound("User %s not found in widget %d", remote, w.ImbaID)
-		case !r.hasMember(u.ID):
-			return errForbidden(fmt.Sprintf("User %s is not a member of room %d", remote, roomID))
-		case u.Banned:
-			return errForbidden(fmt.Sprintf("User %s is banned", remote))
-		case r.Banned:
-			return errForbidden(fmt.Sprintf("Room %d is banned", roomID))
-		}
-		id, err := tx.NextID(seqName(kindMessage))
-		if err != nil {
-			return err
-		}
-		m = message{ID: id, ImbaID: w.ImbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: req.Now.Truncate(1e9), Liked: "0",
-			UUID: fmt.Sprintf("%d-%d-%s", roomID, req.Now.Unix(), s.deps.Random.Alphanumeric(6))}
-		return recordMessage(tx, &m)
+		m, err = s.postMessage(tx, w.ImbaID, roomID, remote, text, req.Now)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return core.OK(sendResult{Success: true, Message: m.object()}), nil
+}
+
+// postMessage stores a message from a site user (by the external site's
+// id) in a room at a time: the room must be the widget's (404), the user
+// known (404), a member and neither of them banned (403). It moves the
+// room's and the user's last message dates. send_msg and the control
+// plane's "a user writes in the widget" both post through it.
+func (s *Service) postMessage(tx *core.Tx, imbaID, roomID int64, remote, text string, at time.Time) (*message, error) {
+	var r room
+	found, err := tx.Get(roomKey(roomID), &r)
+	if err != nil {
+		return nil, err
+	}
+	if !found || r.ImbaID != imbaID || r.DeletedAt != nil {
+		return nil, errNotFound("Room %d not found", roomID)
+	}
+	u, err := userByRemoteID(tx, imbaID, remote)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case u == nil:
+		return nil, errNotFound("User %s not found in widget %d", remote, imbaID)
+	case !r.hasMember(u.ID):
+		return nil, errForbidden(fmt.Sprintf("User %s is not a member of room %d", remote, roomID))
+	case u.Banned:
+		return nil, errForbidden(fmt.Sprintf("User %s is banned", remote))
+	case r.Banned:
+		return nil, errForbidden(fmt.Sprintf("Room %d is banned", roomID))
+	}
+	id, err := tx.NextID(seqName(kindMessage))
+	if err != nil {
+		return nil, err
+	}
+	at = at.UTC().Truncate(time.Second)
+	m := &message{ID: id, ImbaID: imbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: at, Liked: "0",
+		UUID: fmt.Sprintf("%d-%d-%s", roomID, at.Unix(), s.deps.Random.Alphanumeric(6))}
+	return m, recordMessage(tx, m)
 }
 
 type messageFilter struct {
@@ -102,14 +114,8 @@ func parseMessageFilter(req *core.Request) (*messageFilter, error) {
 	if f.date, err = optionalDate(req, "date"); err != nil {
 		return nil, err
 	}
-	for name, dst := range map[string]**int64{"id": &f.id, "room_type": &f.roomType, "room_id": &f.room} {
-		v, ok, err := optionalInt(req, name)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			*dst = &v
-		}
+	if err := parseIntFilters(req, intFilter{"id", &f.id}, intFilter{"room_type", &f.roomType}, intFilter{"room_id", &f.room}); err != nil {
+		return nil, err
 	}
 	if v, ok := param(req, "user_name"); ok {
 		f.userName = &v
@@ -152,15 +158,16 @@ func (s *Service) getMessages(req *core.Request) (*core.Response, error) {
 			return err
 		}
 		userByID := make(map[int64]*user, len(users))
-		var jwtUser int64 = -1
 		for i := range users {
 			userByID[users[i].ID] = &users[i]
-			if p.JWTUser != "" && users[i].RemoteUserID == p.JWTUser {
-				jwtUser = users[i].ID
-			}
 		}
-		if p.JWTUser != "" && jwtUser < 0 {
-			return nil
+		var jwtUser int64 = -1
+		if p.JWTUser != "" {
+			u, err := userByRemoteID(tx, p.Widget.ImbaID, p.JWTUser)
+			if err != nil || u == nil {
+				return err // a user ImbaChat has not seen (or deleted) is in no room
+			}
+			jwtUser = u.ID
 		}
 		return core.EachEqual(tx, idxMessageWidget, map[string]any{"imba_id": p.Widget.ImbaID}, func(m *message) bool {
 			r := byID[m.RoomID]

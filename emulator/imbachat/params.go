@@ -108,3 +108,24 @@ func (f *dateFilter) match(t *time.Time) bool {
 	}
 	return t != nil && !t.Before(f.from) && t.Before(f.to)
 }
+
+// intFilter is an optional integer filter parameter and where it goes.
+type intFilter struct {
+	name string
+	dst  **int64
+}
+
+// parseIntFilters reads optional integer filters in the order given, so
+// that with several bad values the first one is always the one reported.
+func parseIntFilters(req *core.Request, filters ...intFilter) error {
+	for _, f := range filters {
+		v, ok, err := optionalInt(req, f.name)
+		if err != nil {
+			return err
+		}
+		if ok {
+			*f.dst = &v
+		}
+	}
+	return nil
+}

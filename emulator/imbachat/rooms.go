@@ -276,14 +276,8 @@ type roomFilter struct {
 
 func parseRoomFilter(req *core.Request) (*roomFilter, error) {
 	f := &roomFilter{member: -1}
-	for name, dst := range map[string]**int64{"room_type": &f.roomType, "status": &f.status, "imba_id": &f.imbaID, "count_users": &f.countUsers} {
-		v, ok, err := optionalInt(req, name)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			*dst = &v
-		}
+	if err := parseIntFilters(req, intFilter{"room_type", &f.roomType}, intFilter{"status", &f.status}, intFilter{"imba_id", &f.imbaID}, intFilter{"count_users", &f.countUsers}); err != nil {
+		return nil, err
 	}
 	if f.roomType != nil && *f.roomType != 0 && *f.roomType != 1 && *f.roomType != 3 {
 		return nil, errInvalid("room_type", "possible values are 0, 1 and 3, got %d", *f.roomType)

@@ -59,14 +59,8 @@ func parseUserFilter(req *core.Request) (*userFilter, error) {
 		}
 		f.status = &v
 	}
-	for name, dst := range map[string]**int64{"id": &f.id, "imba_id": &f.imbaID} {
-		v, ok, err := optionalInt(req, name)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			*dst = &v
-		}
+	if err := parseIntFilters(req, intFilter{"id", &f.id}, intFilter{"imba_id", &f.imbaID}); err != nil {
+		return nil, err
 	}
 	var err error
 	if f.lastMessage, err = optionalDate(req, "last_message_date"); err != nil {
