@@ -110,7 +110,7 @@ func (s *Service) runCommand(c *call, run *batchRun, key, text string) (failed b
 		if err != nil {
 			return false, err
 		}
-		result, err = m.call(&call{req: c.req, p: c.p, params: params, now: begin, inBatch: true})
+		result, err = m.call(&call{req: c.req, p: c.p, params: params, now: begin})
 		if err != nil {
 			if !errors.As(err, &cmdErr) {
 				return false, err

@@ -1,7 +1,6 @@
 package bitrix24
 
 import (
-	"net/http"
 	"strconv"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -154,7 +153,7 @@ func (s *Service) dialogObject(c *call, v *core.Value) (any, error) {
 			if !m.exists {
 				return noAccess
 			}
-			return core.VendorError(http.StatusBadRequest, "ACCESS_ERROR", "You don't have access to this chat")
+			return methodError("ACCESS_ERROR", "You don't have access to this chat")
 		}
 		ch, err := loadChat(tx, c.p.Portal.Name, chatID)
 		if err != nil {

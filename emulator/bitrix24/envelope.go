@@ -100,13 +100,6 @@ func (o *ordered) set(k string, v any) {
 	o.vals[k] = v
 }
 
-func (o *ordered) get(k string) (any, bool) {
-	v, ok := o.vals[k]
-	return v, ok
-}
-
-func (o *ordered) len() int { return len(o.keys) }
-
 func (o *ordered) isList() bool {
 	for i, k := range o.keys {
 		if k != strconv.Itoa(i) {

@@ -82,7 +82,7 @@ type SessionEventView struct {
 	To     string    `json:"to,omitempty"`
 }
 
-// ErrNotFound answers a view of something that does not exist.
+// notFound answers a view of something that does not exist.
 func notFound(format string, args ...any) *core.APIError {
 	return core.VendorError(http.StatusNotFound, "NOT_FOUND", fmt.Sprintf(format, args...))
 }

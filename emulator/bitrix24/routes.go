@@ -22,11 +22,10 @@ type method struct {
 
 // call is one method invocation: a request's, or one command of a batch.
 type call struct {
-	req     *core.Request
-	p       *principal
-	params  *core.Value // the top-level parameter tree
-	now     time.Time
-	inBatch bool
+	req    *core.Request
+	p      *principal
+	params *core.Value // the top-level parameter tree
+	now    time.Time
 }
 
 // args returns the call's parameters with case-insensitive names.

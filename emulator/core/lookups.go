@@ -3,7 +3,7 @@ package core
 import "sync"
 
 // Lookups caches values read from a store (the account of an API key, a
-// portal's settings) for as long as the store's generation does not move,
+// tenant's settings) for as long as the store's generation does not move,
 // so that a read-mostly lookup made on every request skips the read
 // transaction until the next write, whatever that write changed. Values are
 // shared between callers: they must not be changed (cache values without

@@ -44,8 +44,6 @@ const (
 	secret    = "secret_key"
 )
 
-var nowUnix = strconv.FormatInt(fixedTime.Unix(), 10)
-
 func v2(widget int, op string) string { return fmt.Sprintf("/imbachat/v2/%d/%s", widget, op) }
 
 func start(t *testing.T, opts ...testkit.Option) *testkit.Server {

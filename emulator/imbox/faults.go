@@ -39,7 +39,11 @@ func (s *Service) RateLimitError() *core.APIError {
 // ClaimedTenant implements core.TenantResolver: the account the path's
 // userId names, before its apiKey is checked.
 func (s *Service) ClaimedTenant(req *core.Request) string {
-	if sid, err := strconv.ParseInt(req.Vars["userId"], 10, 64); err == nil {
+	raw, err := pathVar(req, "userId") // percent-decoded, as auth reads it
+	if err != nil {
+		return ""
+	}
+	if sid, err := strconv.ParseInt(raw, 10, 64); err == nil {
 		return tenant(sid)
 	}
 	return ""

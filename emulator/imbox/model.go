@@ -207,9 +207,9 @@ const (
 	idxMessageConversation = "imbox_message_conversation" // messages by internal conversation id
 )
 
-// indexes are ImBox's store indexes. buntdb compares JSON strings without
-// regard to case, so lookups by apiKey or conversationID check the exact
-// value of what they find.
+// indexes are ImBox's store indexes. Index lookups compare exactly; the
+// lookups by apiKey and conversationID check the value they find again all
+// the same, so that a change of index comparison cannot leak data across keys.
 func indexes() []core.Index {
 	return []core.Index{
 		{Name: idxAccountKey, Pattern: pattern(kindAccount), Fields: []string{"apiKey"}},

@@ -131,6 +131,3 @@ func like(s, pattern string) bool {
 	}
 	return pi == len(pat)
 }
-
-// validMatchTypes lists the match types a page filter may have.
-var validMatchTypes = []string{matchLike, matchExact, matchStartsWith, matchRegex}
