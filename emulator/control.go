@@ -15,7 +15,7 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// maxControlBody caps control-plane request bodies (seed documents).
+// maxControlBody caps control-plane request bodies (seeds, snapshots, scenarios).
 const maxControlBody = 32 << 20
 
 // routes builds the one router: control plane, then every vendor.
@@ -272,13 +272,23 @@ func (e *Emulator) clockSet(r *http.Request) (*core.Response, error) {
 	return e.clockGet(r)
 }
 
-func (e *Emulator) seed(r *http.Request) (*core.Response, error) {
+// readControlBody reads a control-plane document (a seed, a snapshot, a
+// scenario), refusing one over maxControlBody with 413.
+func readControlBody(r *http.Request, what string) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
 	if err != nil {
 		return nil, controlError(http.StatusBadRequest, "reading the body: %v", err)
 	}
 	if len(data) > maxControlBody {
-		return nil, controlError(http.StatusRequestEntityTooLarge, "seed documents are limited to %d bytes", maxControlBody)
+		return nil, controlError(http.StatusRequestEntityTooLarge, "%s are limited to %d bytes", what, maxControlBody)
+	}
+	return data, nil
+}
+
+func (e *Emulator) seed(r *http.Request) (*core.Response, error) {
+	data, err := readControlBody(r, "seed documents")
+	if err != nil {
+		return nil, err
 	}
 	doc, err := e.Seed("request body", data)
 	if err != nil {

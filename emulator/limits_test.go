@@ -184,21 +184,29 @@ func clipBody(b []byte) string {
 	return string(b)
 }
 
-// TestControlPlaneCaps: a seed over the control plane's 32 MiB cap is 413
-// in the control plane's format and seeds nothing.
+// TestControlPlaneCaps: a seed, a snapshot or a scenario over the control
+// plane's 32 MiB cap is 413 in the control plane's format and changes nothing.
 func TestControlPlaneCaps(t *testing.T) {
 	t.Parallel()
 	emu := testkit.Start(t)
 	body := `{"description":"` + strings.Repeat("a", 32<<20) + `"}`
-	resp, err := http.Post(emu.URL()+"/_emulator/seed", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var e struct {
-		Error string `json:"error"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(e.Error, "limited to") {
-		t.Errorf("oversized seed: %d %q %v", resp.StatusCode, e.Error, err)
+	for _, c := range []struct{ method, path, want string }{
+		{"POST", "/_emulator/seed", "seed documents are limited to"},
+		{"PUT", "/_emulator/state", "snapshots are limited to"},
+		{"POST", "/_emulator/scenarios", "scenario documents are limited to"},
+	} {
+		req, _ := http.NewRequest(c.method, emu.URL()+c.path, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Error string `json:"error"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(e.Error, c.want) {
+			t.Errorf("oversized %s %s: %d %q %v", c.method, c.path, resp.StatusCode, e.Error, err)
+		}
 	}
 }

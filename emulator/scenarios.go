@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -26,9 +25,9 @@ func (e *Emulator) scenarios(*http.Request) (*core.Response, error) {
 
 // activateScenario takes a scenario document, or {"name": "<bundled>"}.
 func (e *Emulator) activateScenario(r *http.Request) (*core.Response, error) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody))
+	data, err := readControlBody(r, "scenario documents")
 	if err != nil {
-		return nil, controlError(http.StatusBadRequest, "reading the body: %v", err)
+		return nil, err
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {

@@ -1,9 +1,9 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -81,8 +81,12 @@ func (e *Emulator) exportState(*http.Request) (*core.Response, error) {
 }
 
 func (e *Emulator) importState(r *http.Request) (*core.Response, error) {
+	data, err := readControlBody(r, "snapshots")
+	if err != nil {
+		return nil, err
+	}
 	var snap Snapshot
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxControlBody))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&snap); err != nil {
 		return nil, controlError(http.StatusBadRequest, "malformed snapshot: %v", err)

@@ -153,6 +153,10 @@ func (e *Engine) Intercept(w http.ResponseWriter, req *core.Request, ex *core.Ex
 	x := &request{w: w, req: req, serve: serve, fail: fail, eng: e}
 	ex.Fault = label
 	if !rule.act(x) {
+		// Let through untouched (a rate limit with tokens left): not fired.
+		e.mu.Lock()
+		rule.fired--
+		e.mu.Unlock()
 		ex.Fault = ""
 		serve(w)
 		return

@@ -209,6 +209,9 @@ func TestRateLimitAction(t *testing.T) {
 	if got := statuses(5); !equalInts(got, []int{200, 200, 200, 429, 429}) {
 		t.Fatalf("burst of 3 then refusals: %v", got)
 	}
+	if c := emu.FaultCounts()[0].Rules[0]; c.Matched != 5 || c.Fired != 2 {
+		t.Errorf("requests within the limit are matched but not fired: %+v", c)
+	}
 	a := getRooms(t, emu, nil)
 	if a.body != `{"success":false,"code":429,"message":"Too Many Attempts.","data":[]}` || a.header.Get("Retry-After") != "1" {
 		t.Errorf("refusal in the vendor's envelope with Retry-After: %s %v", a.body, a.header)
