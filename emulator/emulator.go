@@ -1,5 +1,5 @@
 // Package emulator assembles chatemu: one http.Handler serving every
-// vendor's API by path prefix (/imbachat, /rest, and in time /message)
+// vendor's API by path prefix (/imbachat, /rest and /oauth/token, /message)
 // plus the control plane under /_emulator/, over one instance's state,
 // clock and request journal.
 package emulator

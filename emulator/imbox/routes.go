@@ -24,21 +24,3 @@ func (s *Service) Routes() []core.Route {
 		{Name: "imbox.pageFilters", Methods: get, Path: "/message/pageFilters" + account, Auth: s.authAccount, Handler: s.pageFilters},
 	}
 }
-
-// ControlRoutes implements core.ControlProvider: what the ImBox widget and
-// agent desk do, mounted under /_emulator/imbox (docs/imbox.md).
-func (s *Service) ControlRoutes() []core.ControlRoute {
-	post, put, patch := []string{http.MethodPost}, []string{http.MethodPut}, []string{http.MethodPatch}
-	const conv = "/{sid}/conversations/{conversationId}"
-	return []core.ControlRoute{
-		{Name: "startConversation", Methods: post, Path: "/{sid}/conversations", Handler: s.startConversation},
-		{Name: "postMessage", Methods: post, Path: conv + "/messages", Handler: s.postMessage},
-		{Name: "visit", Methods: post, Path: conv + "/visits", Handler: s.visit},
-		{Name: "setVisitorInfo", Methods: patch, Path: conv + "/visitor", Handler: s.setVisitorInfo},
-		{Name: "addTag", Methods: post, Path: conv + "/tags", Handler: s.addTag},
-		{Name: "changeName", Methods: put, Path: conv + "/name", Handler: s.changeName},
-		{Name: "addLabel", Methods: post, Path: conv + "/labels", Handler: s.addLabel},
-		{Name: "insertCard", Methods: post, Path: conv + "/cards", Handler: s.insertCard},
-		{Name: "rate", Methods: put, Path: conv + "/rating", Handler: s.rate},
-	}
-}
