@@ -26,6 +26,18 @@ type result struct {
 	Elapsed  time.Duration // the measured window
 	Latency  *histogram
 	Status   map[int]uint64
+	// CPU time used in the measured window by the server (0 when its
+	// process cannot be read) and by this generator.
+	ServerCPU, ClientCPU time.Duration
+}
+
+// CPUPerRequest is the server's and the generator's CPU time per answered
+// request in the window.
+func (r *result) CPUPerRequest() (server, client time.Duration) {
+	if r.Requests == 0 {
+		return 0, 0
+	}
+	return r.ServerCPU / time.Duration(r.Requests), r.ClientCPU / time.Duration(r.Requests)
 }
 
 // RPS is the throughput of the run.
@@ -38,7 +50,7 @@ func (r *result) RPS() float64 { return float64(r.Requests) / r.Elapsed.Seconds(
 // Each connection is a raw HTTP/1.1 client with no per-request allocation
 // beyond what the request builder does, so the generator's own cost stays
 // small and the same for every server it drives.
-func generate(ctx context.Context, addr string, conns int, warmup, d time.Duration, limit uint64, build requestFunc) (*result, error) {
+func generate(ctx context.Context, addr string, pid int, conns int, warmup, d time.Duration, limit uint64, build requestFunc) (*result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -83,6 +95,7 @@ func generate(ctx context.Context, addr string, conns int, warmup, d time.Durati
 	case <-ctx.Done():
 	}
 	start := time.Now()
+	srv0, cli0 := processCPU(pid), processCPU(0)
 	measured.Store(true)
 	if limit > 0 {
 		<-ctx.Done()
@@ -94,6 +107,7 @@ func generate(ctx context.Context, addr string, conns int, warmup, d time.Durati
 	}
 	measured.Store(false)
 	elapsed := time.Since(start)
+	srv1, cli1 := processCPU(pid), processCPU(0)
 	cancel()
 	for _, w := range workers {
 		w.conn.SetDeadline(time.Now()) // unblock reads in flight
@@ -102,7 +116,10 @@ func generate(ctx context.Context, addr string, conns int, warmup, d time.Durati
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	res := &result{Elapsed: elapsed, Latency: newHistogram(), Status: map[int]uint64{}}
+	res := &result{Elapsed: elapsed, Latency: newHistogram(), Status: map[int]uint64{}, ClientCPU: cli1 - cli0}
+	if pid > 0 && srv0 > 0 {
+		res.ServerCPU = srv1 - srv0
+	}
 	for _, w := range workers {
 		res.Requests += w.n
 		res.Errors += w.errors

@@ -213,7 +213,7 @@ func runScenario(ctx context.Context, cfg config, sc *scenario, emu *server, bar
 	for i := 0; i < cfg.rounds; i++ {
 		var r round
 		runBare := func() error {
-			res, err := generate(ctx, bare.addr, cfg.conns, cfg.warmup, cfg.duration, 0, sc.build)
+			res, err := generate(ctx, bare.addr, bare.pid(), cfg.conns, cfg.warmup, cfg.duration, 0, sc.build)
 			r.bare = res
 			return err
 		}
@@ -226,7 +226,7 @@ func runScenario(ctx context.Context, cfg config, sc *scenario, emu *server, bar
 				prof = make(chan error, 1)
 				go func() { prof <- cpuProfile(pprofAddr, cfg, sc) }()
 			}
-			res, err := generate(ctx, emu.addr, cfg.conns, cfg.warmup, cfg.duration, 0, sc.build)
+			res, err := generate(ctx, emu.addr, emu.pid(), cfg.conns, cfg.warmup, cfg.duration, 0, sc.build)
 			if prof != nil {
 				if perr := <-prof; perr != nil {
 					fmt.Fprintln(cfg.out, "  profile:", perr)
@@ -250,6 +250,12 @@ func runScenario(ctx context.Context, cfg config, sc *scenario, emu *server, bar
 		fmt.Fprintf(cfg.out, "  round %d: bare %7.0f req/s p50 %v p99 %v | chatemu %7.0f req/s p50 %v p99 %v | ratio %.2f, p99 ratio %.2f\n",
 			i+1, r.bare.RPS(), r.bare.Latency.quantile(0.5), r.bare.Latency.quantile(0.99),
 			r.chatemu.RPS(), r.chatemu.Latency.quantile(0.5), r.chatemu.Latency.quantile(0.99), r.ratio(), r.p99Ratio())
+		bs, bc := r.bare.CPUPerRequest()
+		cs, cc := r.chatemu.CPUPerRequest()
+		if bs > 0 && cs > 0 {
+			fmt.Fprintf(cfg.out, "           CPU per request: bare %v (generator %v) | chatemu %v (generator %v)\n",
+				bs.Round(100*time.Nanosecond), bc.Round(100*time.Nanosecond), cs.Round(100*time.Nanosecond), cc.Round(100*time.Nanosecond))
+		}
 		rounds = append(rounds, r)
 	}
 	return rounds, nil
@@ -324,7 +330,7 @@ func measureMemory(ctx context.Context, out io.Writer, cfg config, chatemuBin st
 	reads := []requestFunc{get("/message/grabAgents/apiKey/1"), get("/rest/1/abc/imbot.chat.user.list?CHAT_ID=13&CLIENT_ID=chatemu")}
 	mixed := func(buf []byte, host string, n uint64) []byte { return reads[n%2](buf, host, n) }
 	warm := min(20_000, cfg.rssRequests)
-	if _, err := generate(ctx, emu.addr, cfg.conns, 0, 0, warm, mixed); err != nil {
+	if _, err := generate(ctx, emu.addr, 0, cfg.conns, 0, 0, warm, mixed); err != nil {
 		return err
 	}
 	before, _, err := rss(pid)
@@ -332,7 +338,7 @@ func measureMemory(ctx context.Context, out io.Writer, cfg config, chatemuBin st
 		return err
 	}
 	start := time.Now()
-	res, err := generate(ctx, emu.addr, cfg.conns, 0, 0, cfg.rssRequests, mixed)
+	res, err := generate(ctx, emu.addr, 0, cfg.conns, 0, 0, cfg.rssRequests, mixed)
 	if err != nil {
 		return err
 	}
