@@ -251,6 +251,7 @@ func serve(o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	logger.Debug("garbage collector", "GOGC", tuneGC())
 	cfg := emulator.Config{DataFile: o.data, Seed: o.seed, Logger: logger, AdminToken: o.adminToken, FreezeClock: o.freeze}
 	if o.fixtures != "" {
 		if st, err := os.Stat(o.fixtures); err != nil || !st.IsDir() {
