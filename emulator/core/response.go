@@ -22,6 +22,12 @@ type Response struct {
 // JSON answers status with v encoded as JSON.
 func JSON(status int, v any) *Response { return &Response{Status: status, Body: v} }
 
+// EncodedJSON answers status with body, JSON already encoded (a cached
+// answer, for example). body is only read, so it may be shared.
+func EncodedJSON(status int, body []byte) *Response {
+	return &Response{Status: status, Raw: body, ContentType: jsonContentType[0]}
+}
+
 // OK answers 200 with v encoded as JSON.
 func OK(v any) *Response { return JSON(http.StatusOK, v) }
 
