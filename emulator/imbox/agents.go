@@ -1,6 +1,7 @@
 package imbox
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,16 +110,25 @@ func (s *Service) grabAgent(req *core.Request) (*core.Response, error) {
 }
 
 // grabAgents implements "grabAgents": every agent of the account by id.
+// The answer is encoded once per account and store generation.
 func (s *Service) grabAgents(req *core.Request) (*core.Response, error) {
+	body, err := s.agentLists.Get(sidOf(req), encodeAgentList)
+	if err != nil {
+		return nil, err
+	}
+	return core.EncodedJSON(http.StatusOK, body), nil
+}
+
+// encodeAgentList is grabAgents' answer for the account sid.
+func encodeAgentList(tx *core.Tx, sid int64) ([]byte, error) {
 	var out []agentItem
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		return tx.ScanIndexEqual(idxAgentAccount, string(sidPivot(sidOf(req))), func(_, raw string) bool {
-			out = append(out, agentItemOf(raw))
-			return true
-		})
+	err := tx.ScanIndexEqual(idxAgentAccount, string(sidPivot(sid)), func(_, raw string) bool {
+		out = append(out, agentItemOf(raw))
+		return true
 	})
 	if err != nil {
 		return nil, err
 	}
-	return success(out), nil
+	body, _, err := success(out).Encode()
+	return body, err
 }

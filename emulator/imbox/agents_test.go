@@ -1,6 +1,7 @@
 package imbox_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +69,30 @@ func TestAgents(t *testing.T) {
 			expect(t, get(t, emu, tc.operation, tc.path), tc.status, tc.body)
 		})
 	}
+}
+
+// grabAgents' answer is kept between requests (it is encoded once per
+// store generation); every change to the agents shows in the next answer,
+// and one account's answer never serves another's.
+func TestGrabAgentsFollowsChanges(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	fixtures := `{"result":"success","json":[` + docJohn + `,` + docJane + `],"length":2}`
+	expect(t, get(t, emu, "grabAgents", "/message/grabAgents/apiKey/1"), 200, fixtures)
+	expect(t, get(t, emu, "grabAgents", "/message/grabAgents/apiKey/1"), 200, fixtures)
+
+	seed(t, emu, `{"imbox":{"agents":[{"agentID":3,"sid":1,"agentName":"Jim New","agentLastActive":"2021-01-01T00:00:00.000Z"}]}}`)
+	a := get(t, emu, "grabAgents", "/message/grabAgents/apiKey/1")
+	if a.status != 200 || !strings.Contains(a.body, `"agentName":"Jim New"`) || !strings.Contains(a.body, `"length":3`) {
+		t.Fatalf("after seeding a third agent: %d %s", a.status, a.body)
+	}
+	seed(t, emu, secondAccount)
+	b := get(t, emu, "grabAgents", "/message/grabAgents/key2/2")
+	if b.status != 200 || !strings.Contains(b.body, `"agentName":"Sam Second"`) || !strings.Contains(b.body, `"length":1`) {
+		t.Fatalf("the second account: %d %s", b.status, b.body)
+	}
+	expect(t, get(t, emu, "grabAgents", "/message/grabAgents/apiKey/1"), 200, a.body)
+
+	emu.Reset(t)
+	expect(t, get(t, emu, "grabAgents", "/message/grabAgents/apiKey/1"), 200, fixtures)
 }

@@ -30,11 +30,16 @@ type Service struct {
 	// accounts caches the account of an API key (nil: none) until the
 	// next write; every request looks it up.
 	accounts *core.Lookups[string, *authed]
+	// agentLists caches grabAgents' encoded answer per account until the
+	// next write: clients poll it, and it depends on stored agents only.
+	agentLists *core.Lookups[int64, []byte]
 }
 
 // New builds the ImBox service over an instance's store and clock.
 func New(deps core.Deps) *Service {
-	return &Service{deps: deps, accounts: core.NewLookups[string, *authed](deps.Store, 64)}
+	return &Service{deps: deps,
+		accounts:   core.NewLookups[string, *authed](deps.Store, 64),
+		agentLists: core.NewLookups[int64, []byte](deps.Store, 64)}
 }
 
 // Name implements core.Vendor.
