@@ -35,7 +35,7 @@ func (s *Service) chatUserList(c *call) (any, error) {
 		if err != nil || !in {
 			return err
 		}
-		members, err = chatMembers(tx, ch)
+		members, err = s.cachedMembers(tx, ch)
 		return err
 	})
 	if err != nil {

@@ -3,6 +3,9 @@ package bitrix24
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -42,28 +45,48 @@ func chatMembers(tx *core.Tx, ch *chat) ([]int64, error) {
 // memberIDs reads the member documents of a chat in joining order.
 func memberIDs(tx *core.Tx, portal string, chatID int64) ([]int64, error) {
 	out := []int64{}
-	from, err := json.Marshal(map[string]any{"portal": portal, "chat_id": chatID})
+	name, err := json.Marshal(portal)
 	if err != nil {
 		return nil, err
 	}
-	to, err := json.Marshal(map[string]any{"portal": portal, "chat_id": chatID + 1})
-	if err != nil {
-		return nil, err
+	// Index pivots, written as text: {"portal":P,"chat_id":N}.
+	pivot := func(id int64) string {
+		return `{"portal":` + string(name) + `,"chat_id":` + strconv.FormatInt(id, 10) + `}`
 	}
 	var decodeErr error
-	err = tx.ScanIndexRange(idxChatMember, string(from), string(to), func(key, raw string) bool {
-		var m chatMember
-		if decodeErr = json.Unmarshal([]byte(raw), &m); decodeErr != nil {
-			decodeErr = fmt.Errorf("decoding %s: %w", key, decodeErr)
+	err = tx.ScanIndexRange(idxChatMember, pivot(chatID), pivot(chatID+1), func(key, raw string) bool {
+		// Only the user id is needed: read it without decoding the rest.
+		id := gjson.Get(raw, "user_id")
+		if id.Type != gjson.Number {
+			decodeErr = fmt.Errorf("decoding %s: no numeric user_id in %.100q", key, raw)
 			return false
 		}
-		out = append(out, m.UserID)
+		out = append(out, id.Int())
 		return true
 	})
 	if err == nil {
 		err = decodeErr
 	}
 	return out, err
+}
+
+// memberListKey names one chat's member list in Service.memberLists.
+type memberListKey struct {
+	portal string
+	chat   int64
+}
+
+// cachedMembers is chatMembers through s.memberLists: the list is read once
+// per store generation. The slice is shared: callers must not change it.
+func (s *Service) cachedMembers(tx *core.Tx, ch *chat) ([]int64, error) {
+	if ch.Members != nil {
+		return ch.Members, nil
+	}
+	return s.memberLists.GetTx(tx, memberListKey{ch.Portal, ch.ID}, loadMemberIDs)
+}
+
+func loadMemberIDs(tx *core.Tx, k memberListKey) ([]int64, error) {
+	return memberIDs(tx, k.portal, k.chat)
 }
 
 // ownMembers makes sure ch's members are member documents: a chat that

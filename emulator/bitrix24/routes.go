@@ -174,6 +174,6 @@ func (s *Service) serve(m *method) core.HandlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		return encode(http.StatusOK, success{Result: result, Time: newTimeBlock(req.Now, s.deps.Clock.Now())}), nil
+		return encodeSuccess(result, newTimeBlock(req.Now, s.deps.Clock.Now())), nil
 	}
 }
