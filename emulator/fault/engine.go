@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -21,6 +22,9 @@ type Engine struct {
 
 	mu     sync.Mutex
 	active []*active
+	// anyActive mirrors len(active) > 0 (set under mu), so that a request
+	// with no scenario active passes without taking mu.
+	anyActive atomic.Bool
 
 	release chan struct{} // closed to let held requests go (shutdown)
 	once    sync.Once
@@ -83,6 +87,7 @@ func (e *Engine) Activate(s *Scenario) error {
 		}
 	}
 	e.active = append(e.active, a)
+	e.anyActive.Store(true)
 	return nil
 }
 
@@ -93,6 +98,7 @@ func (e *Engine) Remove(name string) bool {
 	for i, a := range e.active {
 		if a.scenario.Name == name {
 			e.active = append(e.active[:i], e.active[i+1:]...)
+			e.anyActive.Store(len(e.active) > 0)
 			return true
 		}
 	}
@@ -104,6 +110,7 @@ func (e *Engine) Clear() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.active = nil
+	e.anyActive.Store(false)
 }
 
 // Release lets every held request (timeout, latency, slow body) go at once
@@ -145,6 +152,10 @@ func (e *Engine) Active() []Status {
 // A rule whose trigger holds back (not yet "after", "times" used up, the
 // draw missed, outside its window) lets later rules try.
 func (e *Engine) Intercept(w http.ResponseWriter, req *core.Request, ex *core.Exchange, serve func(http.ResponseWriter), fail func(http.ResponseWriter, *core.APIError)) {
+	if !e.anyActive.Load() {
+		serve(w)
+		return
+	}
 	rule, label := e.pick(req)
 	if rule == nil {
 		serve(w)
