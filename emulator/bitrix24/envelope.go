@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -43,7 +44,27 @@ func newTimeBlock(start, finish time.Time) timeBlock {
 	f := float64(finish.UnixMicro()) / 1e6
 	d := f - float64(s)
 	return timeBlock{Start: s, Finish: phpFloat(f), Duration: phpFloat(d), Processing: int64(d),
-		DateStart: start.UTC().Format(dateLayout), DateFinish: finish.UTC().Format(dateLayout)}
+		DateStart: phpDate(start), DateFinish: phpDate(finish)}
+}
+
+// lastDate is the most recent phpDate: every answer writes two dates, and
+// under load most of them fall in the same second.
+var lastDate atomic.Pointer[formattedDate]
+
+type formattedDate struct {
+	unix int64
+	text string
+}
+
+// phpDate is t in UTC as PHP's date('c').
+func phpDate(t time.Time) string {
+	sec := t.Unix()
+	if d := lastDate.Load(); d != nil && d.unix == sec {
+		return d.text
+	}
+	text := t.UTC().Format(dateLayout)
+	lastDate.Store(&formattedDate{unix: sec, text: text})
+	return text
 }
 
 // phpFloat encodes like PHP's json_encode of a float: the shortest

@@ -48,3 +48,31 @@ func TestTimeBlockJSONMatchesTags(t *testing.T) {
 		}
 	}
 }
+
+// phpDate's one-entry memo never gives another second's text, whatever
+// the zone, the fraction of a second or the goroutine.
+func TestPHPDateMatchesFormat(t *testing.T) {
+	t.Parallel()
+	zones := []*time.Location{time.UTC, time.FixedZone("X", 5*3600+1800), time.FixedZone("Y", -7*3600)}
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func(seed uint64) {
+			defer func() { done <- struct{}{} }()
+			r := rand.New(rand.NewPCG(seed, 9))
+			base := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+			for i := 0; i < 3000; i++ {
+				at := base.Add(time.Duration(r.Int64N(int64(20 * time.Second)))).In(zones[r.IntN(len(zones))])
+				if i%100 == 0 {
+					at = time.Unix(-r.Int64N(1e9), r.Int64N(1e9))
+				}
+				if got, want := phpDate(at), at.UTC().Format(dateLayout); got != want {
+					t.Errorf("phpDate(%v) = %s, want %s", at, got, want)
+					return
+				}
+			}
+		}(uint64(g))
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
