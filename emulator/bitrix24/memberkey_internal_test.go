@@ -16,3 +16,24 @@ func TestMemberKey(t *testing.T) {
 		}
 	}
 }
+
+// Every member key of a chat, and no other chat's, falls in the key range
+// memberIDs scans: [prefix+":", prefix+";").
+func TestMemberKeyPrefixRange(t *testing.T) {
+	t.Parallel()
+	chats := []int64{1, 13, 130, 131, 1300, 999999999999, 1234567890123}
+	for _, chat := range chats {
+		from, to := memberKeyPrefix("default", chat)+":", memberKeyPrefix("default", chat)+";"
+		for _, other := range chats {
+			for _, user := range []int64{0, 1, 39, 1234567890123} {
+				k := memberKey("default", other, user)
+				if in := k >= from && k < to; in != (other == chat) {
+					t.Errorf("chat %d's range [%q, %q) holds %q: %v", chat, from, to, k, in)
+				}
+			}
+			if k := memberKey("default2", chat, 1); k >= from && k < to {
+				t.Errorf("chat %d's range holds another portal's key %q", chat, k)
+			}
+		}
+	}
+}

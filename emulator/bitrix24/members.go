@@ -1,9 +1,9 @@
 package bitrix24
 
 import (
-	"encoding/json"
+	"cmp"
 	"fmt"
-	"strconv"
+	"slices"
 
 	"github.com/tidwall/gjson"
 
@@ -12,8 +12,9 @@ import (
 
 // Chat membership is stored one document per member (chatMember), not as
 // a list inside the chat document, so that adding or removing a member
-// writes one small document whatever the chat's size. The member index
-// orders a chat's members by their join order.
+// writes one small document whatever the chat's size. A chat's member keys
+// share a prefix, so its members are a key range; each document's "order"
+// (from a sequence) is its join order.
 //
 // A chat document written by an earlier version still holds its members
 // as a list (chat.Members): the helpers below read that list as it is, and
@@ -42,32 +43,39 @@ func chatMembers(tx *core.Tx, ch *chat) ([]int64, error) {
 	return memberIDs(tx, ch.Portal, ch.ID)
 }
 
-// memberIDs reads the member documents of a chat in joining order.
+// memberIDs reads the member documents of a chat in joining order. A
+// chat's member keys share one prefix (memberKey), so they are found by a
+// key range, and sorted by their join order here: chats are small, and
+// no index has to be kept up to date on every join.
 func memberIDs(tx *core.Tx, portal string, chatID int64) ([]int64, error) {
-	out := []int64{}
-	name, err := json.Marshal(portal)
-	if err != nil {
-		return nil, err
-	}
-	// Index pivots, written as text: {"portal":P,"chat_id":N}.
-	pivot := func(id int64) string {
-		return `{"portal":` + string(name) + `,"chat_id":` + strconv.FormatInt(id, 10) + `}`
-	}
+	prefix := memberKeyPrefix(portal, chatID)
+	type joined struct{ order, id int64 }
+	var members []joined
 	var decodeErr error
-	err = tx.ScanIndexRange(idxChatMember, pivot(chatID), pivot(chatID+1), func(key, raw string) bool {
-		// Only the user id is needed: read it without decoding the rest.
-		id := gjson.Get(raw, "user_id")
-		if id.Type != gjson.Number {
-			decodeErr = fmt.Errorf("decoding %s: no numeric user_id in %.100q", key, raw)
+	// ';' follows ':', so the range holds exactly the keys under prefix.
+	err := tx.ScanKeyRange(prefix+":", prefix+";", func(key, raw string) bool {
+		// Only two fields are needed: read them without decoding the rest.
+		f := gjson.GetMany(raw, "user_id", "order")
+		if f[0].Type != gjson.Number || (f[1].Exists() && f[1].Type != gjson.Number) {
+			decodeErr = fmt.Errorf("decoding %s: user_id and order must be numbers in %.100q", key, raw)
 			return false
 		}
-		out = append(out, id.Int())
+		members = append(members, joined{order: f[1].Int(), id: f[0].Int()})
 		return true
 	})
 	if err == nil {
 		err = decodeErr
 	}
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Stable: equal orders keep key (user id) order.
+	slices.SortStableFunc(members, func(a, b joined) int { return cmp.Compare(a.order, b.order) })
+	out := make([]int64, len(members))
+	for i, m := range members {
+		out[i] = m.id
+	}
+	return out, nil
 }
 
 // memberListKey names one chat's member list in Service.memberLists.

@@ -304,6 +304,13 @@ func scopedKey(portal, kind string, id int64) string {
 }
 func scopedPattern(portal, kind string) string { return vendorName + ":" + portal + ":" + kind + ":*" }
 func seqName(portal, kind string) string       { return vendorName + ":" + portal + ":" + kind }
+
+// memberKeyPrefix is what memberKey(portal, chatID, id) is for every id,
+// up to the last ':'.
+func memberKeyPrefix(portal string, chatID int64) string {
+	return fmt.Sprintf("%s:%s:%s:%012d", vendorName, portal, kindChatUser, chatID)
+}
+
 func memberKey(portal string, chatID, userID int64) string {
 	if chatID < 0 || userID < 0 {
 		return fmt.Sprintf("%s:%s:%s:%012d:%012d", vendorName, portal, kindChatUser, chatID, userID)
@@ -343,7 +350,6 @@ const (
 	idxSessionChat   = "bitrix24_session_chat" // sessions by portal, chat_id
 	idxLineCode      = "bitrix24_line_code"    // open lines by portal, code
 	idxBotNetworkFor = "bitrix24_bot_network"  // bots by portal, network_code
-	idxChatMember    = "bitrix24_chat_member"  // chat members by portal, chat_id, order
 )
 
 func indexes() []core.Index {
@@ -355,7 +361,6 @@ func indexes() []core.Index {
 		{Name: idxSessionChat, Pattern: any(kindSession), Fields: []string{"portal", "chat_id"}},
 		{Name: idxLineCode, Pattern: any(kindLine), Fields: []string{"portal", "code"}},
 		{Name: idxBotNetworkFor, Pattern: any(kindBot), Fields: []string{"portal", "network_code"}},
-		{Name: idxChatMember, Pattern: any(kindChatUser), Fields: []string{"portal", "chat_id", "order"}},
 	}
 }
 

@@ -255,6 +255,13 @@ func (t *Tx) ScanIndexRange(index, greaterOrEqual, lessThan string, fn func(key,
 	return t.tx.AscendRange(index, greaterOrEqual, lessThan, fn)
 }
 
+// ScanKeyRange walks the documents whose keys are from greaterOrEqual up
+// to (not including) lessThan, in key order: plain string comparisons in
+// the store's key tree, where an index scan would compare JSON fields.
+func (t *Tx) ScanKeyRange(greaterOrEqual, lessThan string, fn func(key, raw string) bool) error {
+	return t.tx.AscendRange("", greaterOrEqual, lessThan, fn)
+}
+
 func seqKey(name string) string { return "seq:" + name }
 
 // NextID returns the next number of sequence name (1, 2, ... or one above
