@@ -291,3 +291,49 @@ func BenchmarkIndexLess(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexedSet inserts documents into a buntdb index that starts
+// with 20000, all with the same first field, as a widget's rooms have, so
+// that every comparison goes on to the second. The second fields are
+// random, so below the upper levels of the tree most documents a search
+// visits are not in indexLess's table: the unfavourable case for it.
+func BenchmarkIndexedSet(b *testing.B) {
+	fields := []string{"imba_id", "pipe"}
+	for _, c := range []struct {
+		name string
+		less func(a, b string) bool
+	}{{"buntdb compound", buntdbCompound(fields)}, {"indexLess", newIndexLess(fields)}} {
+		b.Run(c.name, func(b *testing.B) {
+			db, err := buntdb.Open(":memory:")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.CreateIndex("rooms", "room:*", c.less); err != nil {
+				b.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(10, 11))
+			doc := func(i int) string {
+				return fmt.Sprintf(`{"id":%d,"imba_id":209,"title":"Bench","type":1,"pipe":"room_%08d","created":"2020-12-18 07:17:07"}`, i, r.IntN(1e8))
+			}
+			i := 0
+			set := func() {
+				i++
+				err := db.Update(func(tx *buntdb.Tx) error {
+					_, _, err := tx.Set(fmt.Sprintf("room:%09d", i), doc(i), nil)
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range 20000 {
+				set()
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				set()
+			}
+		})
+	}
+}
