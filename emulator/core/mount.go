@@ -169,6 +169,18 @@ func (vr *VendorRouter) Match(req *http.Request, m *mux.RouteMatch) bool { retur
 
 // ServeHTTP serves req through the route mux would choose.
 func (vr *VendorRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a, vars := vr.choose(r); a != nil {
+		a.serveHTTP(w, r, vars)
+		return
+	}
+	// No route of the vendor's (the catch-all, a redirect or anything
+	// unusual): the router itself answers.
+	vr.mux.ServeHTTP(w, r)
+}
+
+// choose returns the vendor route mux would choose for r, with its path
+// variables, or a nil adapter when the router itself must answer.
+func (vr *VendorRouter) choose(r *http.Request) (*adapter, map[string]string) {
 	// The routers match the path as sent (UseEncodedPath).
 	p := r.URL.EscapedPath()
 	candidates := vr.others
@@ -182,15 +194,12 @@ func (vr *VendorRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, c := range candidates {
 		if c.route.Match(r, &m) {
 			if m.MatchErr == nil && m.Handler == c.handler {
-				c.handler.serveHTTP(w, r, m.Vars)
-				return
+				return c.handler, m.Vars
 			}
 			break
 		}
 	}
-	// No route of the vendor's (the catch-all, a redirect or anything
-	// unusual): the router itself answers.
-	vr.mux.ServeHTTP(w, r)
+	return nil, nil
 }
 
 type adapter struct {

@@ -75,3 +75,59 @@ func TestVendorRouterChoosesAsMux(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkVendorRouterChoose measures route choice alone, on vendor-like
+// templates: a path with variables after a literal segment, one whose
+// first segment is a variable, and a rest-of-path template shared by
+// routes told apart by their own matchers.
+func BenchmarkVendorRouterChoose(b *testing.B) {
+	hooks := Hooks{Clock: NewClock(timeZero, true), Journal: NewJournal(10), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, bc := range []struct {
+		name   string
+		vendor Vendor
+		path   string
+	}{
+		{"literal_first", benchVendor{}, "/b/message/grabAgents/apiKey/1"},
+		{"variable_first", benchVendor{}, "/b/v2/17/get_rooms"},
+		{"rest_of_path", benchVendor{}, "/b/rest/1/code/imbot.chat.user.list.json"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := mux.NewRouter()
+			r.SkipClean(true)
+			r.UseEncodedPath()
+			vr := Mount(r, bc.vendor, hooks)
+			req := httptest.NewRequest(http.MethodGet, bc.path, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				if a, _ := vr.choose(req); a == nil {
+					b.Fatal("no route chosen")
+				}
+			}
+		})
+	}
+}
+
+// benchVendor has route tables shaped like the real vendors'.
+type benchVendor struct{ fakeVendor }
+
+func (benchVendor) PathPrefix() string { return "/b" }
+func (benchVendor) Routes() []Route {
+	var routes []Route
+	add := func(name, path string, match func(*http.Request) bool) {
+		routes = append(routes, Route{Name: name, Path: path, Match: match, Handler: func(*Request) (*Response, error) { return OK(nil), nil }})
+	}
+	for _, op := range []string{"listConversations", "grabConversation", "grabAgent", "grabAgents", "chatStatistics"} {
+		add("b."+op, "/b/message/"+op+"/{apiKey}/{userId}", nil)
+	}
+	add("b.imba_rooms", "/b/v1/widget/imba_rooms", nil)
+	for _, op := range []string{"get_users", "get_messages", "send_msg", "get_rooms"} {
+		add("b."+op, "/b/v2/{imba_id}/"+op, nil)
+	}
+	for _, m := range []string{"imbot.chat.add", "imbot.chat.get", "imbot.chat.leave", "imbot.chat.user.add", "imbot.chat.user.list"} {
+		m := m
+		add("b."+m, "/b/rest/{path:.*}", func(r *http.Request) bool {
+			return strings.HasSuffix(r.URL.Path, "/"+m) || strings.HasSuffix(r.URL.Path, "/"+m+".json")
+		})
+	}
+	return routes
+}
