@@ -140,7 +140,10 @@ func Mount(r *mux.Router, v Vendor, h Hooks) *VendorRouter {
 // first path segment before matching and hands path variables to the
 // adapter directly, instead of copying the request into a new context for
 // mux.Vars and mux.CurrentRoute (which vendor handlers do not use: they
-// read Request.Vars).
+// read Request.Vars). Routes with plain templates are matched without
+// mux's regexps (which would run twice per match, once to match and once
+// to extract the variables); the others, and requests no route of the
+// vendor's takes, still go through mux.
 type VendorRouter struct {
 	mux     *mux.Router
 	prefix  string                     // the vendor's prefix with one trailing slash
@@ -196,8 +199,8 @@ func (vr *VendorRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // choose returns the vendor route mux would choose for r, with its path
 // variables, or a nil adapter when the router itself must answer.
 func (vr *VendorRouter) choose(r *http.Request) (*adapter, map[string]string) {
-	// The routers match the path as sent (UseEncodedPath) unless told
-	// otherwise.
+	// The routers match the path as sent (UseEncodedPath) unless set up
+	// otherwise; bucketing and fast matching use the same path.
 	var p string
 	if vr.decoded {
 		p = r.URL.Path

@@ -13,13 +13,15 @@ import (
 
 // pathMatcher matches a path against a route's path template without
 // regular expressions, with the same outcome and the same variables as
-// mux's compiled template. It understands templates made of literal text
-// and variables of mux's default pattern ({name}, one per "/"-separated
-// segment, with optional literal text before and after it in the
-// segment), optionally ending in one variable that takes the rest of the
-// path ({name:.*}). Such a variable cannot hold a "/", so a path matches
-// exactly when it has as many segments as the template and each segment
-// matches its own; the variables are then the segments' middles.
+// the regexp mux compiles for the template. It understands templates made
+// of literal text and variables of mux's default pattern ({name}, at most
+// one per "/"-separated segment, with optional literal text before and
+// after it in the segment), optionally ending in one variable that takes
+// the rest of the path ({name:.*}). A default variable matches one or more
+// bytes other than "/", so a path matches exactly when it has as many
+// segments as the template and each segment matches its own; each
+// variable is then its segment less the literal text around it, which
+// is what the regexp's group captures.
 type pathMatcher struct {
 	segs  []pathSegment
 	names []string // variable names, in template order
@@ -40,8 +42,8 @@ type pathSegment struct {
 const maxPathVars = 8
 
 // compilePathMatcher compiles template into a pathMatcher, or reports
-// that the template is not one it understands. The caller still checks
-// the result against mux's own regexp of the route (sameRegexp).
+// that the template is not one it understands. newFastMatcher still checks
+// the result against the regexp mux compiled for the route.
 func compilePathMatcher(template string) (*pathMatcher, bool) {
 	if !strings.HasPrefix(template, "/") {
 		return nil, false
@@ -87,11 +89,11 @@ func compilePathMatcher(template string) (*pathMatcher, bool) {
 	return pm, true
 }
 
-// regexp is the regular expression mux compiles for the template pm was
-// compiled from, on a route without strict slashes; a route whose own
+// muxRegexp is the regular expression mux compiles for the template pm
+// was compiled from, on a route without strict slashes; a route whose own
 // regexp differs (strict slashes, a subrouter's prefix) is not matched by
 // pm.
-func (pm *pathMatcher) regexp() string {
+func (pm *pathMatcher) muxRegexp() string {
 	var b strings.Builder
 	b.WriteByte('^')
 	lit := ""
@@ -181,7 +183,9 @@ type fastMatcher struct {
 // route is exactly what Mount made of rt, a path template pathMatcher
 // understands plus rt.Match: no strict slashes, no host, query or method
 // matchers, no template inherited from a subrouter, no build error.
-// Otherwise the route is matched by mux alone.
+// Otherwise the route is matched by mux alone. (Matcher functions a
+// subrouter's parent route adds to every route are not visible to it:
+// Mount is meant to get a router of its own.)
 func newFastMatcher(rt *Route, mr *mux.Route) (*fastMatcher, bool) {
 	if mr.GetError() != nil {
 		return nil, false
@@ -193,7 +197,7 @@ func newFastMatcher(rt *Route, mr *mux.Route) (*fastMatcher, bool) {
 	if tpl, err := mr.GetPathTemplate(); err != nil || tpl != rt.Path {
 		return nil, false
 	}
-	if re, err := mr.GetPathRegexp(); err != nil || re != pm.regexp() {
+	if re, err := mr.GetPathRegexp(); err != nil || re != pm.muxRegexp() {
 		return nil, false
 	}
 	if _, err := mr.GetHostTemplate(); err == nil {
@@ -208,19 +212,20 @@ func newFastMatcher(rt *Route, mr *mux.Route) (*fastMatcher, bool) {
 	return &fastMatcher{path: pm, extra: rt.Match}, true
 }
 
-// encodedPathProbe tells how the routes made on a router along with the
-// catch-all route prefix match paths: against the path as sent (the
-// router's UseEncodedPath) or decoded. mux offers no accessor for it, so
-// the catch-all (a bare prefix matcher Mount made itself) is asked about
-// a path whose first byte is percent-encoded: matched as sent, it does not
-// match the prefix. ok is false when the probe is inconclusive (a prefix
-// with variables, or matchers the router adds to every route).
+// encodedPathProbe tells whether the routes Mount made on a router match
+// the path as sent (the router's UseEncodedPath) or the decoded path. mux
+// offers no accessor for it, so the catch-all (a bare prefix matcher Mount
+// made on the same router, right after the vendor's routes) is asked about
+// its own prefix with the first byte percent-encoded in the path as sent:
+// only a route matching the decoded path takes it. ok is false when the
+// probe is inconclusive (a prefix with variables, or a catch-all that does
+// not even take the plain prefix).
 func encodedPathProbe(catchAll *mux.Route, prefix string) (encoded, ok bool) {
 	if prefix == "" || strings.ContainsAny(prefix, "{}") || catchAll.GetError() != nil {
 		return false, false
 	}
 	probe := func(raw string) bool {
-		req := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: prefix, RawPath: raw}, Header: http.Header{}, Host: "example.org"}
+		req := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: prefix, RawPath: raw}, Header: http.Header{}}
 		var m mux.RouteMatch
 		return catchAll.Match(req, &m) && m.MatchErr == nil
 	}
