@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,8 +24,12 @@ import (
 // variable is then its segment less the literal text around it, which
 // is what the regexp's group captures.
 type pathMatcher struct {
-	segs  []pathSegment
-	names []string // variable names, in template order
+	// lead is the template's literal text up to the segment of its first
+	// variable (the whole template if it has none): routes sharing a
+	// first segment differ in it, and one comparison tells them apart.
+	lead  string
+	segs  []pathSegment // the segments after lead
+	names []string      // variable names, in template order
 	// rest: the template ends in {name:.*}, matched by whatever follows the
 	// last segment's prefix, up to a newline ("." does not match one).
 	rest bool
@@ -86,6 +91,13 @@ func compilePathMatcher(template string) (*pathMatcher, bool) {
 	if len(pm.names) > maxPathVars {
 		return nil, false
 	}
+	k := slices.IndexFunc(pm.segs, func(s pathSegment) bool { return s.variable })
+	if k < 0 {
+		pm.lead, pm.segs = template, nil
+	} else {
+		pm.lead = strings.Join(segs[:k], "/") + "/"
+		pm.segs = pm.segs[k:]
+	}
 	return pm, true
 }
 
@@ -96,7 +108,7 @@ func compilePathMatcher(template string) (*pathMatcher, bool) {
 func (pm *pathMatcher) muxRegexp() string {
 	var b strings.Builder
 	b.WriteByte('^')
-	lit := ""
+	lit := pm.lead
 	v := 0
 	for i, s := range pm.segs {
 		if i > 0 {
@@ -126,6 +138,13 @@ func (pm *pathMatcher) muxRegexp() string {
 // len(pm.names)) with the variables in template order. It does not
 // allocate.
 func (pm *pathMatcher) match(p string, vals []string) bool {
+	p, ok := strings.CutPrefix(p, pm.lead)
+	if !ok {
+		return false
+	}
+	if len(pm.segs) == 0 {
+		return p == ""
+	}
 	v := 0
 	last := len(pm.segs) - 1
 	for i, s := range pm.segs {

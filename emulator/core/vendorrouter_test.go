@@ -263,19 +263,36 @@ func BenchmarkVendorRouterChoose(b *testing.B) {
 		{"variable_first", benchVendor{}, "/b/v2/17/get_rooms"},
 		{"rest_of_path", benchVendor{}, "/b/rest/1/code/imbot.chat.user.list.json"},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			r := mux.NewRouter()
-			r.SkipClean(true)
-			r.UseEncodedPath()
-			vr := Mount(r, bc.vendor, hooks)
-			req := httptest.NewRequest(http.MethodGet, bc.path, nil)
-			b.ReportAllocs()
-			for b.Loop() {
-				if a, _ := vr.choose(req); a == nil {
-					b.Fatal("no route chosen")
-				}
+		for _, withMux := range []bool{false, true} {
+			name := bc.name + "/regexp_free"
+			if withMux {
+				name = bc.name + "/mux"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				r := mux.NewRouter()
+				r.SkipClean(true)
+				r.UseEncodedPath()
+				vr := Mount(r, bc.vendor, hooks)
+				if withMux {
+					// Every route matched by mux, for comparison.
+					for _, m := range vr.others {
+						m.fast = nil
+					}
+					for _, list := range vr.buckets {
+						for _, m := range list {
+							m.fast = nil
+						}
+					}
+				}
+				req := httptest.NewRequest(http.MethodGet, bc.path, nil)
+				b.ReportAllocs()
+				for b.Loop() {
+					if a, _ := vr.choose(req); a == nil {
+						b.Fatal("no route chosen")
+					}
+				}
+			})
+		}
 	}
 }
 
