@@ -92,13 +92,21 @@ func Mount(r *mux.Router, v Vendor, h Hooks) *VendorRouter {
 		}
 		a := &adapter{v: v, h: h, route: &rt}
 		mr.Path(rt.Path).Handler(a)
-		m := &mountedRoute{route: mr, handler: a}
+		m := &mountedRoute{route: mr, handler: a, rt: &rt}
 		all = append(all, m)
 		if k, ok := literalSegment(rt.Path, prefix); ok {
 			keys[m] = k
 		}
 	}
-	r.PathPrefix(v.PathPrefix()).Handler(&adapter{v: v, h: h}).Name(v.Name() + ".not_found")
+	catchAll := r.PathPrefix(v.PathPrefix()).Handler(&adapter{v: v, h: h}).Name(v.Name() + ".not_found")
+	// Routes whose templates need no regexp are matched without mux, on
+	// the path as the router matches it.
+	if encoded, ok := encodedPathProbe(catchAll, v.PathPrefix()); ok {
+		vr.decoded = !encoded
+		for _, m := range all {
+			m.fast, _ = newFastMatcher(m.rt, m.route)
+		}
+	}
 	// A route whose template starts with a literal first segment under the
 	// prefix can only match paths with that segment; the others may match
 	// any path. Each bucket keeps registration order, as mux tries routes.
@@ -132,17 +140,27 @@ func Mount(r *mux.Router, v Vendor, h Hooks) *VendorRouter {
 // first path segment before matching and hands path variables to the
 // adapter directly, instead of copying the request into a new context for
 // mux.Vars and mux.CurrentRoute (which vendor handlers do not use: they
-// read Request.Vars).
+// read Request.Vars). Routes with plain templates are matched without
+// mux's regexps (which would run twice per match, once to match and once
+// to extract the variables); the others, and requests no route of the
+// vendor's takes, still go through mux.
 type VendorRouter struct {
 	mux     *mux.Router
 	prefix  string                     // the vendor's prefix with one trailing slash
 	buckets map[string][]*mountedRoute // by literal first segment under prefix
 	others  []*mountedRoute            // routes whose first segment is a variable
+	// decoded: the routes match the decoded path, not the path as sent
+	// (the router was not told UseEncodedPath).
+	decoded bool
 }
 
 type mountedRoute struct {
 	route   *mux.Route
 	handler *adapter
+	rt      *Route
+	// fast matches the route as route.Match would, without regexps; nil:
+	// only mux knows how to match it.
+	fast *fastMatcher
 }
 
 // literalSegment is the first path segment under prefix that every path
@@ -169,8 +187,26 @@ func (vr *VendorRouter) Match(req *http.Request, m *mux.RouteMatch) bool { retur
 
 // ServeHTTP serves req through the route mux would choose.
 func (vr *VendorRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// The routers match the path as sent (UseEncodedPath).
-	p := r.URL.EscapedPath()
+	if a, vars := vr.choose(r); a != nil {
+		a.serveHTTP(w, r, vars)
+		return
+	}
+	// No route of the vendor's (the catch-all, a redirect or anything
+	// unusual): the router itself answers.
+	vr.mux.ServeHTTP(w, r)
+}
+
+// choose returns the vendor route mux would choose for r, with its path
+// variables, or a nil adapter when the router itself must answer.
+func (vr *VendorRouter) choose(r *http.Request) (*adapter, map[string]string) {
+	// The routers match the path as sent (UseEncodedPath) unless set up
+	// otherwise; bucketing and fast matching use the same path.
+	var p string
+	if vr.decoded {
+		p = r.URL.Path
+	} else {
+		p = r.URL.EscapedPath()
+	}
 	candidates := vr.others
 	if rest, ok := strings.CutPrefix(p, vr.prefix); ok {
 		seg, _, _ := strings.Cut(rest, "/")
@@ -178,19 +214,27 @@ func (vr *VendorRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			candidates = list
 		}
 	}
-	var m mux.RouteMatch
+	var vals [maxPathVars]string
+	var m *mux.RouteMatch // allocated only if mux matches a route
 	for _, c := range candidates {
-		if c.route.Match(r, &m) {
+		if f := c.fast; f != nil {
+			// As mux does: the route's own matcher first, then the path.
+			if (f.extra == nil || f.extra(r)) && f.path.match(p, vals[:len(f.path.names)]) {
+				return c.handler, f.path.vars(vals[:len(f.path.names)])
+			}
+			continue
+		}
+		if m == nil {
+			m = new(mux.RouteMatch)
+		}
+		if c.route.Match(r, m) {
 			if m.MatchErr == nil && m.Handler == c.handler {
-				c.handler.serveHTTP(w, r, m.Vars)
-				return
+				return c.handler, m.Vars
 			}
 			break
 		}
 	}
-	// No route of the vendor's (the catch-all, a redirect or anything
-	// unusual): the router itself answers.
-	vr.mux.ServeHTTP(w, r)
+	return nil, nil
 }
 
 type adapter struct {
