@@ -2,6 +2,8 @@ package bitrix24
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -59,8 +61,13 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	users := []int64{a.intval("USERS")}
+	if v := a.value("USERS"); v.IsTree() || (v != nil && !v.IsTree() && isJSONArrayText(v.String())) {
+		users, _ = idList(v)
+	}
+	pre := s.readAhead(c.p.Portal.Name, id, users)
 	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		ch, err := loadChat(tx, c.p.Portal.Name, id)
+		ch, err := pre.loadChat(tx)
 		if err != nil {
 			return err
 		}
@@ -81,10 +88,6 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 		if in, err := isMember(tx, ch, b.ID); err != nil || !in {
 			return cmp.Or(err, error(refused))
 		}
-		users := []int64{a.intval("USERS")}
-		if v := a.value("USERS"); v.IsTree() || (v != nil && !v.IsTree() && isJSONArrayText(v.String())) {
-			users, _ = idList(v)
-		}
 		added := 0
 		for _, uid := range users {
 			if uid <= 0 {
@@ -97,7 +100,7 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 			if in {
 				continue
 			}
-			m, err := lookupMember(tx, ch.Portal, uid)
+			m, err := pre.lookupMember(tx, uid)
 			if err != nil {
 				return err
 			}
@@ -114,6 +117,105 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 		}
 		return nil
 	})
+}
+
+// readAheadDocs are the chat and user documents an addition of members
+// reads, decoded in a read transaction before the write transaction
+// starts, together with the stored text each was decoded from. Every write
+// holds the store's single writer lock, so decoding there (a chat that
+// misses the decoded-chat cache, each user) held up every other write. The
+// write transaction uses a decoded document only if the text stored then
+// is the same text, so what it decides is what it would decide decoding
+// itself; any other document it decodes as before.
+type readAheadDocs struct {
+	portal string
+	chatID int64
+	// chatRaw and chat: the chat as read ahead; chatRaw is "" when the
+	// chat was absent or not read.
+	chatRaw string
+	chat    *chat
+	// users holds, by id, the portal users read ahead (bots and absent
+	// users are looked up in the write transaction).
+	users map[int64]readAheadUser
+}
+
+type readAheadUser struct {
+	raw string
+	m   member
+}
+
+// readAhead reads and decodes the chat and the users ids names, outside
+// the write transaction. It never fails: a document it cannot read or
+// decode is simply not read ahead, so that the write transaction meets
+// the same error in the same place.
+func (s *Service) readAhead(portal string, chatID int64, ids []int64) *readAheadDocs {
+	pre := &readAheadDocs{portal: portal, chatID: chatID}
+	s.deps.Store.View(func(tx *core.Tx) error {
+		raw, found, err := tx.GetRaw(scopedKey(portal, kindChat, chatID))
+		if err != nil || !found {
+			return nil // nothing to add members to: users are not needed
+		}
+		if ch, err := chatDocs.Decode(raw); err == nil {
+			pre.chatRaw, pre.chat = raw, ch
+		}
+		for _, id := range ids {
+			if id <= 0 || pre.users[id].raw != "" {
+				continue
+			}
+			raw, found, err := tx.GetRaw(scopedKey(portal, kindUser, id))
+			if err != nil || !found {
+				continue
+			}
+			var u user
+			if json.Unmarshal([]byte(raw), &u) != nil {
+				continue
+			}
+			if pre.users == nil {
+				pre.users = make(map[int64]readAheadUser, len(ids))
+			}
+			pre.users[id] = readAheadUser{raw: raw, m: userMember(&u)}
+		}
+		return nil
+	})
+	return pre
+}
+
+// loadChat is loadChat(tx, portal, chatID), using the chat read ahead when
+// it is still what the store holds.
+func (pre *readAheadDocs) loadChat(tx *core.Tx) (*chat, error) {
+	if pre.chatID <= 0 || pre.chatRaw == "" {
+		return loadChat(tx, pre.portal, pre.chatID)
+	}
+	key := scopedKey(pre.portal, kindChat, pre.chatID)
+	raw, found, err := tx.GetRaw(key)
+	switch {
+	case err != nil || !found:
+		return nil, err
+	case raw == pre.chatRaw:
+		ch := pre.chat
+		pre.chat, pre.chatRaw = nil, "" // handed out once: the caller may change it
+		return ch, nil
+	}
+	ch, err := chatDocs.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", key, err)
+	}
+	return ch, nil
+}
+
+// lookupMember is lookupMember(tx, portal, id), using the user read ahead
+// when it is still what the store holds.
+func (pre *readAheadDocs) lookupMember(tx *core.Tx, id int64) (member, error) {
+	if u, ok := pre.users[id]; ok {
+		raw, found, err := tx.GetRaw(scopedKey(pre.portal, kindUser, id))
+		if err != nil {
+			return member{}, err
+		}
+		if found && raw == u.raw {
+			return u.m, nil
+		}
+	}
+	return lookupMember(tx, pre.portal, id)
 }
 
 func isJSONArrayText(s string) bool {
