@@ -120,18 +120,20 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 }
 
 // readAheadDocs are the chat and user documents an addition of members
-// reads, decoded in a read transaction before the write transaction
-// starts, together with the stored text each was decoded from. Every write
-// holds the store's single writer lock, so decoding there (a chat that
-// misses the decoded-chat cache, each user) held up every other write. The
-// write transaction uses a decoded document only if the text stored then
-// is the same text, so what it decides is what it would decide decoding
-// itself; any other document it decodes as before.
+// reads, decoded before the write transaction starts, together with the
+// stored text each was decoded from. Every write holds the store's single
+// writer lock, and so does, in effect, a read transaction (it excludes
+// writers): decoding in either (a chat that misses the decoded-chat cache,
+// each user) held up every write. So a short read transaction only copies
+// the texts out, and they are decoded outside any transaction. The write
+// transaction uses a decoded document only if the text stored then is the
+// same text, so what it decides is what it would decide decoding itself;
+// any other document it decodes as before.
 type readAheadDocs struct {
 	portal string
 	chatID int64
 	// chatRaw and chat: the chat as read ahead; chatRaw is "" when the
-	// chat was absent or not read.
+	// chat was absent or not decoded.
 	chatRaw string
 	chat    *chat
 	// users holds, by id, the portal users read ahead (bots and absent
@@ -144,39 +146,49 @@ type readAheadUser struct {
 	m   member
 }
 
-// readAhead reads and decodes the chat and the users ids names, outside
-// the write transaction. It never fails: a document it cannot read or
-// decode is simply not read ahead, so that the write transaction meets
-// the same error in the same place.
+// readAhead reads and decodes the chat and the users ids names. It never
+// fails: a document it cannot read or decode is simply not read ahead, so
+// that the write transaction meets the same error in the same place.
 func (s *Service) readAhead(portal string, chatID int64, ids []int64) *readAheadDocs {
 	pre := &readAheadDocs{portal: portal, chatID: chatID}
+	var chatRaw string
+	var userRaws []string // by ids' index; "" for none
 	s.deps.Store.View(func(tx *core.Tx) error {
 		raw, found, err := tx.GetRaw(scopedKey(portal, kindChat, chatID))
 		if err != nil || !found {
 			return nil // nothing to add members to: users are not needed
 		}
-		if ch, err := chatDocs.Decode(raw); err == nil {
-			pre.chatRaw, pre.chat = raw, ch
-		}
-		for _, id := range ids {
-			if id <= 0 || pre.users[id].raw != "" {
-				continue
+		chatRaw = raw
+		userRaws = make([]string, len(ids))
+		for i, id := range ids {
+			if id > 0 {
+				userRaws[i], _, _ = tx.GetRaw(scopedKey(portal, kindUser, id))
 			}
-			raw, found, err := tx.GetRaw(scopedKey(portal, kindUser, id))
-			if err != nil || !found {
-				continue
-			}
-			var u user
-			if json.Unmarshal([]byte(raw), &u) != nil {
-				continue
-			}
-			if pre.users == nil {
-				pre.users = make(map[int64]readAheadUser, len(ids))
-			}
-			pre.users[id] = readAheadUser{raw: raw, m: userMember(&u)}
 		}
 		return nil
 	})
+	if chatRaw == "" {
+		return pre
+	}
+	// Stored values are immutable strings: they stay what they were read
+	// as after the transaction, whatever is written since.
+	if ch, err := chatDocs.Decode(chatRaw); err == nil {
+		pre.chatRaw, pre.chat = chatRaw, ch
+	}
+	for i, raw := range userRaws {
+		id := ids[i]
+		if raw == "" || pre.users[id].raw != "" {
+			continue
+		}
+		var u user
+		if json.Unmarshal([]byte(raw), &u) != nil {
+			continue
+		}
+		if pre.users == nil {
+			pre.users = make(map[int64]readAheadUser, len(ids))
+		}
+		pre.users[id] = readAheadUser{raw: raw, m: userMember(&u)}
+	}
 	return pre
 }
 
