@@ -89,7 +89,7 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 			return cmp.Or(err, error(refused))
 		}
 		added := 0
-		for _, uid := range users {
+		for i, uid := range users {
 			if uid <= 0 {
 				continue
 			}
@@ -100,7 +100,7 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 			if in {
 				continue
 			}
-			m, err := pre.lookupMember(tx, uid)
+			m, err := pre.lookupMember(tx, i, uid)
 			if err != nil {
 				return err
 			}
@@ -132,62 +132,62 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 type readAheadDocs struct {
 	portal string
 	chatID int64
-	// chatRaw and chat: the chat as read ahead; chatRaw is "" when the
-	// chat was absent or not decoded.
+	// chatKey, chatRaw and chat: the chat as read ahead; chatRaw is ""
+	// when the chat was absent or not decoded.
+	chatKey string
 	chatRaw string
 	chat    *chat
-	// users holds, by id, the portal users read ahead (bots and absent
-	// users are looked up in the write transaction).
-	users map[int64]readAheadUser
+	// users holds the portal users read ahead, by their position in the
+	// ids read ahead (bots and absent users are looked up in the write
+	// transaction).
+	users []readAheadUser
 }
 
 type readAheadUser struct {
-	raw string
-	m   member
+	key, raw string // raw is "" when the user was not read ahead
+	m        member
 }
 
 // readAhead reads and decodes the chat and the users ids names. It never
 // fails: a document it cannot read or decode is simply not read ahead, so
 // that the write transaction meets the same error in the same place.
 func (s *Service) readAhead(portal string, chatID int64, ids []int64) *readAheadDocs {
-	pre := &readAheadDocs{portal: portal, chatID: chatID}
-	var chatRaw string
-	var userRaws []string // by ids' index; "" for none
+	pre := &readAheadDocs{portal: portal, chatID: chatID, chatKey: scopedKey(portal, kindChat, chatID)}
 	s.deps.Store.View(func(tx *core.Tx) error {
-		raw, found, err := tx.GetRaw(scopedKey(portal, kindChat, chatID))
+		raw, found, err := tx.GetRaw(pre.chatKey)
 		if err != nil || !found {
 			return nil // nothing to add members to: users are not needed
 		}
-		chatRaw = raw
-		userRaws = make([]string, len(ids))
+		pre.chatRaw = raw
+		pre.users = make([]readAheadUser, len(ids))
 		for i, id := range ids {
 			if id > 0 {
-				userRaws[i], _, _ = tx.GetRaw(scopedKey(portal, kindUser, id))
+				u := &pre.users[i]
+				u.key = scopedKey(portal, kindUser, id)
+				u.raw, _, _ = tx.GetRaw(u.key)
 			}
 		}
 		return nil
 	})
-	if chatRaw == "" {
+	if pre.chatRaw == "" {
 		return pre
 	}
 	// Stored values are immutable strings: they stay what they were read
 	// as after the transaction, whatever is written since.
-	if ch, err := chatDocs.Decode(chatRaw); err == nil {
-		pre.chatRaw, pre.chat = chatRaw, ch
+	if pre.chat, _ = chatDocs.Decode(pre.chatRaw); pre.chat == nil {
+		pre.chatRaw = ""
 	}
-	for i, raw := range userRaws {
-		id := ids[i]
-		if raw == "" || pre.users[id].raw != "" {
+	for i := range pre.users {
+		u := &pre.users[i]
+		if u.raw == "" {
 			continue
 		}
-		var u user
-		if json.Unmarshal([]byte(raw), &u) != nil {
+		var doc user
+		if json.Unmarshal([]byte(u.raw), &doc) != nil {
+			u.raw = ""
 			continue
 		}
-		if pre.users == nil {
-			pre.users = make(map[int64]readAheadUser, len(ids))
-		}
-		pre.users[id] = readAheadUser{raw: raw, m: userMember(&u)}
+		u.m = userMember(&doc)
 	}
 	return pre
 }
@@ -195,11 +195,10 @@ func (s *Service) readAhead(portal string, chatID int64, ids []int64) *readAhead
 // loadChat is loadChat(tx, portal, chatID), using the chat read ahead when
 // it is still what the store holds.
 func (pre *readAheadDocs) loadChat(tx *core.Tx) (*chat, error) {
-	if pre.chatID <= 0 || pre.chatRaw == "" {
+	if pre.chatRaw == "" {
 		return loadChat(tx, pre.portal, pre.chatID)
 	}
-	key := scopedKey(pre.portal, kindChat, pre.chatID)
-	raw, found, err := tx.GetRaw(key)
+	raw, found, err := tx.GetRaw(pre.chatKey)
 	switch {
 	case err != nil || !found:
 		return nil, err
@@ -210,16 +209,18 @@ func (pre *readAheadDocs) loadChat(tx *core.Tx) (*chat, error) {
 	}
 	ch, err := chatDocs.Decode(raw)
 	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", key, err)
+		return nil, fmt.Errorf("decoding %s: %w", pre.chatKey, err)
 	}
 	return ch, nil
 }
 
-// lookupMember is lookupMember(tx, portal, id), using the user read ahead
-// when it is still what the store holds.
-func (pre *readAheadDocs) lookupMember(tx *core.Tx, id int64) (member, error) {
-	if u, ok := pre.users[id]; ok {
-		raw, found, err := tx.GetRaw(scopedKey(pre.portal, kindUser, id))
+// lookupMember is lookupMember(tx, portal, id) for the user at position i
+// of the ids read ahead, using the user read ahead when it is still what
+// the store holds.
+func (pre *readAheadDocs) lookupMember(tx *core.Tx, i int, id int64) (member, error) {
+	if i < len(pre.users) && pre.users[i].raw != "" {
+		u := &pre.users[i]
+		raw, found, err := tx.GetRaw(u.key)
 		if err != nil {
 			return member{}, err
 		}
