@@ -100,7 +100,7 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 			if in {
 				continue
 			}
-			m, err := pre.lookupMember(tx, i, uid)
+			m, err := pre.lookupMember(tx, ch.Portal, i, uid)
 			if err != nil {
 				return err
 			}
@@ -216,9 +216,11 @@ func (pre *readAheadDocs) loadChat(tx *core.Tx) (*chat, error) {
 
 // lookupMember is lookupMember(tx, portal, id) for the user at position i
 // of the ids read ahead, using the user read ahead when it is still what
-// the store holds.
-func (pre *readAheadDocs) lookupMember(tx *core.Tx, i int, id int64) (member, error) {
-	if i < len(pre.users) && pre.users[i].raw != "" {
+// the store holds. portal is the chat's: a chat document naming another
+// portal than its key's (only an edited state holds one) is not read
+// ahead.
+func (pre *readAheadDocs) lookupMember(tx *core.Tx, portal string, i int, id int64) (member, error) {
+	if portal == pre.portal && i < len(pre.users) && pre.users[i].raw != "" {
 		u := &pre.users[i]
 		raw, found, err := tx.GetRaw(u.key)
 		if err != nil {
@@ -228,7 +230,7 @@ func (pre *readAheadDocs) lookupMember(tx *core.Tx, i int, id int64) (member, er
 			return u.m, nil
 		}
 	}
-	return lookupMember(tx, pre.portal, id)
+	return lookupMember(tx, portal, id)
 }
 
 func isJSONArrayText(s string) bool {
