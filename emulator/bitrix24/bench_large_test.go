@@ -31,3 +31,38 @@ func BenchmarkChatUserAddLargeChat(b *testing.B) {
 			"CHAT_ID=13&USER_ID=3&CLIENT_ID=chatemu", http.StatusOK)
 	}
 }
+
+// BenchmarkChatUserAddManyChats is the load path of imbot.chat.user.add:
+// 5,000 seeded chats the bot is in, each request adding a user not yet a
+// member to the next chat, so that no two requests in a row touch the same
+// chat and the decoded chats do not all fit a small cache.
+func BenchmarkChatUserAddManyChats(b *testing.B) {
+	const chats, users, firstChat, firstUser = 5000, 500, 1000, 100000
+	emu := benchEmulator(b)
+	var seed strings.Builder
+	seed.WriteString(`{"bitrix24":{"portals":[{"name":"default","users":[`)
+	for i := range users {
+		if i > 0 {
+			seed.WriteByte(',')
+		}
+		fmt.Fprintf(&seed, `{"id":%d,"name":"Load %d"}`, firstUser+i, i)
+	}
+	seed.WriteString(`],"chats":[`)
+	for i := range chats {
+		if i > 0 {
+			seed.WriteByte(',')
+		}
+		fmt.Fprintf(&seed, `{"id":%d,"type":"CHAT","title":"Load chat %d","owner_id":39,"users":[39,1,2]}`, firstChat+i, i)
+	}
+	seed.WriteString(`]}]}}`)
+	serveBench(b, emu, http.MethodPost, "/_emulator/seed", "application/json", seed.String(), http.StatusOK)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		// the pair (chat, user) repeats only after chats*users requests
+		chat, user := firstChat+i%chats, firstUser+(i/chats)%users
+		serveBench(b, emu, http.MethodPost, "/rest/1/abc/imbot.chat.user.add", "application/x-www-form-urlencoded",
+			fmt.Sprintf("CHAT_ID=%d&USERS[]=%d&CLIENT_ID=chatemu", chat, user), http.StatusOK)
+		i++
+	}
+}

@@ -87,14 +87,19 @@ func lookupMember(tx *core.Tx, portal string, id int64) (member, error) {
 		return member{}, err
 	}
 	if u != nil {
-		return member{exists: true, name: strings.TrimSpace(u.Name + " " + u.LastName), extranet: u.Extranet,
-			connector: u.Connector, active: u.Active}, nil
+		return userMember(u), nil
 	}
 	b, err := getDoc[bot](tx, scopedKey(portal, kindBot, id))
 	if err != nil || b == nil {
 		return member{}, err
 	}
 	return member{exists: true, bot: true, name: b.Name, active: true}, nil
+}
+
+// userMember is what a portal user's document tells of the member.
+func userMember(u *user) member {
+	return member{exists: true, name: strings.TrimSpace(u.Name + " " + u.LastName), extranet: u.Extranet,
+		connector: u.Connector, active: u.Active}
 }
 
 // chatAdd implements imbot.chat.add ("Create chat on behalf of chatbot"):

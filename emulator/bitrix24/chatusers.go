@@ -2,6 +2,8 @@ package bitrix24
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -59,8 +61,13 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	users := []int64{a.intval("USERS")}
+	if v := a.value("USERS"); v.IsTree() || (v != nil && !v.IsTree() && isJSONArrayText(v.String())) {
+		users, _ = idList(v)
+	}
+	pre := s.readAhead(c.p.Portal.Name, id, users)
 	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		ch, err := loadChat(tx, c.p.Portal.Name, id)
+		ch, err := pre.loadChat(tx)
 		if err != nil {
 			return err
 		}
@@ -81,12 +88,8 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 		if in, err := isMember(tx, ch, b.ID); err != nil || !in {
 			return cmp.Or(err, error(refused))
 		}
-		users := []int64{a.intval("USERS")}
-		if v := a.value("USERS"); v.IsTree() || (v != nil && !v.IsTree() && isJSONArrayText(v.String())) {
-			users, _ = idList(v)
-		}
 		added := 0
-		for _, uid := range users {
+		for i, uid := range users {
 			if uid <= 0 {
 				continue
 			}
@@ -97,7 +100,7 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 			if in {
 				continue
 			}
-			m, err := lookupMember(tx, ch.Portal, uid)
+			m, err := pre.lookupMember(tx, ch.Portal, i, uid)
 			if err != nil {
 				return err
 			}
@@ -114,6 +117,120 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 		}
 		return nil
 	})
+}
+
+// readAheadDocs are the chat and user documents an addition of members
+// reads, decoded before the write transaction starts, together with the
+// stored text each was decoded from. Every write holds the store's single
+// writer lock, and so does, in effect, a read transaction (it excludes
+// writers): decoding in either (a chat that misses the decoded-chat cache,
+// each user) held up every write. So a short read transaction only copies
+// the texts out, and they are decoded outside any transaction. The write
+// transaction uses a decoded document only if the text stored then is the
+// same text, so what it decides is what it would decide decoding itself;
+// any other document it decodes as before.
+type readAheadDocs struct {
+	portal string
+	chatID int64
+	// chatKey, chatRaw and chat: the chat as read ahead; chatRaw is ""
+	// when the chat was absent or not decoded.
+	chatKey string
+	chatRaw string
+	chat    *chat
+	// users holds the portal users read ahead, by their position in the
+	// ids read ahead (bots and absent users are looked up in the write
+	// transaction).
+	users []readAheadUser
+}
+
+type readAheadUser struct {
+	key, raw string // raw is "" when the user was not read ahead
+	m        member
+}
+
+// readAhead reads and decodes the chat and the users ids names. It never
+// fails: a document it cannot read or decode is simply not read ahead, so
+// that the write transaction meets the same error in the same place.
+func (s *Service) readAhead(portal string, chatID int64, ids []int64) *readAheadDocs {
+	pre := &readAheadDocs{portal: portal, chatID: chatID, chatKey: scopedKey(portal, kindChat, chatID)}
+	s.deps.Store.View(func(tx *core.Tx) error {
+		raw, found, err := tx.GetRaw(pre.chatKey)
+		if err != nil || !found {
+			return nil // nothing to add members to: users are not needed
+		}
+		pre.chatRaw = raw
+		pre.users = make([]readAheadUser, len(ids))
+		for i, id := range ids {
+			if id > 0 {
+				u := &pre.users[i]
+				u.key = scopedKey(portal, kindUser, id)
+				u.raw, _, _ = tx.GetRaw(u.key)
+			}
+		}
+		return nil
+	})
+	if pre.chatRaw == "" {
+		return pre
+	}
+	// Stored values are immutable strings: they stay what they were read
+	// as after the transaction, whatever is written since.
+	if pre.chat, _ = chatDocs.Decode(pre.chatRaw); pre.chat == nil {
+		pre.chatRaw = ""
+	}
+	for i := range pre.users {
+		u := &pre.users[i]
+		if u.raw == "" {
+			continue
+		}
+		var doc user
+		if json.Unmarshal([]byte(u.raw), &doc) != nil {
+			u.raw = ""
+			continue
+		}
+		u.m = userMember(&doc)
+	}
+	return pre
+}
+
+// loadChat is loadChat(tx, portal, chatID), using the chat read ahead when
+// it is still what the store holds.
+func (pre *readAheadDocs) loadChat(tx *core.Tx) (*chat, error) {
+	if pre.chatRaw == "" {
+		return loadChat(tx, pre.portal, pre.chatID)
+	}
+	raw, found, err := tx.GetRaw(pre.chatKey)
+	switch {
+	case err != nil || !found:
+		return nil, err
+	case raw == pre.chatRaw:
+		ch := pre.chat
+		pre.chat, pre.chatRaw = nil, "" // handed out once: the caller may change it
+		return ch, nil
+	}
+	ch, err := chatDocs.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", pre.chatKey, err)
+	}
+	return ch, nil
+}
+
+// lookupMember is lookupMember(tx, portal, id) for the user at position i
+// of the ids read ahead, using the user read ahead when it is still what
+// the store holds. portal is the chat's: a chat document naming another
+// portal than its key's (only an edited state holds one) is not read
+// ahead.
+func (pre *readAheadDocs) lookupMember(tx *core.Tx, portal string, i int, id int64) (member, error) {
+	if portal == pre.portal && i < len(pre.users) && pre.users[i].raw != "" {
+		u := &pre.users[i]
+		raw, found, err := tx.GetRaw(u.key)
+		if err != nil {
+			return member{}, err
+		}
+		if found && raw == u.raw {
+			return u.m, nil
+		}
+	}
+	return lookupMember(tx, portal, id)
 }
 
 func isJSONArrayText(s string) bool {

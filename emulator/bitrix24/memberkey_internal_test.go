@@ -37,3 +37,16 @@ func TestMemberKeyPrefixRange(t *testing.T) {
 		}
 	}
 }
+
+// TestScopedKey checks the hand-built scoped key against its format.
+func TestScopedKey(t *testing.T) {
+	t.Parallel()
+	for _, id := range []int64{0, 1, 13, 100000, 999999999999, 1234567890123, 1<<63 - 1, -1, -1 << 63} {
+		for _, kind := range []string{kindChat, kindUser, ""} {
+			want := fmt.Sprintf("%s:%s:%s:%012d", vendorName, "default", kind, id)
+			if got := scopedKey("default", kind, id); got != want {
+				t.Errorf("scopedKey(%q, %d) = %q, want %q", kind, id, got, want)
+			}
+		}
+	}
+}

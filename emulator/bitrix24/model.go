@@ -300,7 +300,19 @@ func tokenKey(token string) string   { return vendorName + ":token:" + token }
 func refreshKey(token string) string { return vendorName + ":refresh:" + token }
 func bucketKey(portal string) string { return vendorName + ":bucket:" + portal }
 func scopedKey(portal, kind string, id int64) string {
-	return fmt.Sprintf("%s:%s:%s:%012d", vendorName, portal, kind, id)
+	if id < 0 {
+		return fmt.Sprintf("%s:%s:%s:%012d", vendorName, portal, kind, id)
+	}
+	// built by hand: every method builds a few
+	var b strings.Builder
+	b.Grow(len(vendorName) + len(portal) + len(kind) + 15)
+	b.WriteString(vendorName + ":")
+	b.WriteString(portal)
+	b.WriteByte(':')
+	b.WriteString(kind)
+	b.WriteByte(':')
+	writePadded(&b, id)
+	return b.String()
 }
 func scopedPattern(portal, kind string) string { return vendorName + ":" + portal + ":" + kind + ":*" }
 func seqName(portal, kind string) string       { return vendorName + ":" + portal + ":" + kind }

@@ -21,18 +21,32 @@ type principal struct {
 }
 
 func (s *Service) loadWidget(id int64) (*widget, error) {
-	var w widget
+	key := widgetKey(id)
+	var raw string
 	var found bool
 	err := s.deps.Store.View(func(tx *core.Tx) error {
 		var err error
-		found, err = tx.Get(widgetKey(id), &w)
+		raw, found, err = tx.GetRaw(key)
 		return err
 	})
 	if err != nil || !found {
 		return nil, err
 	}
-	return &w, nil
+	// Decoded after the read transaction, which holds off writers, and
+	// through widgetDocs: every request loads its widget.
+	w, err := widgetDocs.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", key, err)
+	}
+	return w, nil
 }
+
+// widgetDocs keeps decoded widgets by their stored text for every instance
+// of the process (the same text is the same widget).
+var widgetDocs = core.NewDocCache(256, func(w *widget) *widget {
+	c := *w // no field refers to shared memory
+	return &c
+})
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 

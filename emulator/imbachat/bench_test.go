@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chatemu/chatemu/emulator"
@@ -85,4 +86,21 @@ func BenchmarkStart(b *testing.B) {
 		}
 		e.Close()
 	}
+}
+
+// BenchmarkImbaRoomsCreateParallel is BenchmarkImbaRoomsCreate from every
+// core at once: writes contend for the store's writer lock.
+func BenchmarkImbaRoomsCreateParallel(b *testing.B) {
+	e := benchEmulator(b)
+	b.ReportAllocs()
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			body := fmt.Sprintf("imba_id=209&login=admin&password=admin&room_type=1&room_title=Bench&users_ids[0]=3&users_ids[1]=%d", 100+i%500)
+			req := httptest.NewRequest("POST", "/imbachat/v1/widget/imba_rooms", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			serve(b, e, req)
+		}
+	})
 }

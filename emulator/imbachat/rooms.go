@@ -136,7 +136,7 @@ func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 			}
 			r.UpdatedAt = req.Now
 			result = updatedRoom{Error: false, Success: true, RoomID: strconv.FormatInt(r.ID, 10)}
-			return tx.Put(roomKey(r.ID), r)
+			return storeRoom(tx, r)
 		}
 		r, err = newRoom(tx, w.ImbaID, rr, members, req.Now)
 		if err != nil {
@@ -173,13 +173,20 @@ func findRoom(tx *core.Tx, imbaID int64, rr *roomRequest) (*room, error) {
 
 func roomByPipe(tx *core.Tx, imbaID int64, pipe string) (*room, error) {
 	var out *room
-	err := core.EachEqual(tx, idxRoomPipe, map[string]any{"imba_id": imbaID, "pipe": pipe}, func(r *room) bool {
+	err := core.EachEqual(tx, idxRoomPipe, pipePivot(imbaID, pipe), func(r *room) bool {
 		if r.DeletedAt == nil {
 			out = r
 		}
 		return out == nil
 	})
 	return out, err
+}
+
+// pipePivot is the pivot of idxRoomPipe, {"imba_id":…,"pipe":…}, built by
+// hand: a new room looks its pipe up inside the write transaction.
+func pipePivot(imbaID int64, pipe string) json.RawMessage {
+	pivot := strconv.AppendInt(append(make([]byte, 0, 64), `{"imba_id":`...), imbaID, 10)
+	return append(appendJSONString(append(pivot, `,"pipe":`...), pipe), '}')
 }
 
 func newRoom(tx *core.Tx, imbaID int64, rr *roomRequest, members []int64, now time.Time) (*room, error) {
@@ -205,7 +212,7 @@ func newRoom(tx *core.Tx, imbaID int64, rr *roomRequest, members []int64, now ti
 	if len(members) > 0 {
 		r.AdminID = members[0]
 	}
-	return r, tx.Put(roomKey(id), r)
+	return r, storeRoom(tx, r)
 }
 
 // ensureUsers maps external-site ids to internal user ids, creating the

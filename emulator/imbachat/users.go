@@ -114,9 +114,9 @@ func widgetUsers(tx *core.Tx, imbaID int64) ([]user, error) {
 // userByRemoteID finds a widget's user by the external site's id.
 func userByRemoteID(tx *core.Tx, imbaID int64, remote string) (*user, error) {
 	var out *user
-	remoteJSON, _ := json.Marshal(remote) // a string always encodes
-	pivot := json.RawMessage(`{"imba_id":` + strconv.FormatInt(imbaID, 10) + `,"remote_user_id":` + string(remoteJSON) + `}`)
-	err := core.EachEqualCached(tx, userDocs, idxUserRemote, pivot, func(u *user) bool {
+	pivot := strconv.AppendInt(append(make([]byte, 0, 64), `{"imba_id":`...), imbaID, 10)
+	pivot = append(appendJSONString(append(pivot, `,"remote_user_id":`...), remote), '}')
+	err := core.EachEqualCached(tx, userDocs, idxUserRemote, json.RawMessage(pivot), func(u *user) bool {
 		if u.DeletedAt == nil {
 			out = u
 		}

@@ -36,3 +36,17 @@ func TestUserCloneSharesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestWidgetHasNoReferences checks that a shallow copy of a widget, what
+// widgetDocs hands out, shares nothing that changing it could reach: a
+// widget field of a reference type needs a deep copy there.
+func TestWidgetHasNoReferences(t *testing.T) {
+	t.Parallel()
+	typ := reflect.TypeOf(widget{})
+	for i := 0; i < typ.NumField(); i++ {
+		switch f := typ.Field(i); f.Type.Kind() {
+		case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface, reflect.Struct, reflect.Array:
+			t.Errorf("widget.%s (%s) is shared by the copies widgetDocs hands out", f.Name, f.Type)
+		}
+	}
+}
