@@ -113,6 +113,8 @@ func TestChatUserListErrors(t *testing.T) {
 		{name: "DIALOG_ID not chatNNN", r: req{path: tok("imbot.chat.user.list", "DIALOG_ID=13")}, code: "DIALOG_ID_EMPTY", text: "Dialog ID can't be empty"},
 		{name: "general chat", seed: seedGeneral, r: req{path: tok("imbot.chat.user.list", "CHAT_ID=50")}, status: http.StatusForbidden,
 			code: "ACCESS_ERROR", text: "Action unavailable"},
+		{name: "general chat before an unknown bot", seed: seedGeneral, r: req{path: tok("imbot.chat.user.list", "CHAT_ID=50&BOT_ID=1")},
+			status: http.StatusForbidden, code: "ACCESS_ERROR", text: "Action unavailable"},
 		{name: "webhook without CLIENT_ID", r: req{path: hook("imbot.chat.user.list?CHAT_ID=13")}, status: http.StatusForbidden,
 			code: "ACCESS_DENIED", text: noClientID},
 		{name: "unknown BOT_ID", r: req{path: tok("imbot.chat.user.list", "CHAT_ID=13&BOT_ID=1")}, code: "BOT_ID_ERROR", text: botNotFound},
@@ -635,4 +637,25 @@ func TestChatsIsolatedByPortal(t *testing.T) {
 	expect(t, srv, req{path: hook("imbot.dialog.get?DIALOG_ID=chat1")}, http.StatusForbidden,
 		fail("ACCESS_ERROR", "You do not have access to the specified dialog"))
 	expect(t, srv, req{path: tok("imbot.chat.add", "USERS[]=1")}, http.StatusOK, ok(`14`))
+}
+
+// imbot.chat.user.list's answer is kept between requests per chat and bot:
+// each bot sees its own answer, and every change shows at once.
+func TestChatUserListPerBotAndFresh(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	seedPortal(t, srv, `{"name":"default","bots":[{"id":41,"code":"second","client_id":"chatemu"}],`+
+		`"chats":[{"id":55,"title":"Only the second bot","owner_id":1,"users":[1,41]}]}`)
+	list := func(bot, want string) {
+		t.Helper()
+		expect(t, srv, req{path: tok("imbot.chat.user.list", "CHAT_ID=55&BOT_ID="+bot)}, http.StatusOK, ok(want))
+	}
+	list("39", `[]`)
+	list("41", `[1,41]`)
+	list("39", `[]`)
+	expect(t, srv, req{path: tok("imbot.chat.user.add", "CHAT_ID=55&USERS[]=2&BOT_ID=41")}, http.StatusOK, ok(`true`))
+	list("41", `[1,41,2]`)
+	expect(t, srv, req{path: tok("imbot.chat.user.add", "CHAT_ID=55&USERS[]=39&BOT_ID=41")}, http.StatusOK, ok(`true`))
+	list("39", `[1,41,2,39]`)
+	expect(t, srv, req{path: tok("imbot.chat.user.list", "CHAT_ID=55&BOT_ID=7")}, http.StatusBadRequest, fail("BOT_ID_ERROR", botNotFound))
 }

@@ -17,33 +17,62 @@ func (s *Service) chatUserList(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	members := []int64{}
-	err = s.deps.Store.View(func(tx *core.Tx) error {
-		ch, err := loadChat(tx, c.p.Portal.Name, id)
-		if err != nil {
-			return err
-		}
-		if err := generalChat(ch); err != nil {
-			return err
-		}
-		b, err := botOf(tx, c)
-		if err != nil {
-			return err
-		}
-		if ch == nil {
-			return nil
-		}
-		in, err := isMember(tx, ch, b.ID)
-		if err != nil || !in {
-			return err
-		}
-		members, err = s.cachedMembers(tx, ch)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	// The bot does not depend on stored state (the portal snapshot holds
+	// its bots), so the answer is kept per chat and bot until the next
+	// write: clients poll this method.
+	b, botErr := botOf(nil, c)
+	key := memberListKey{portal: c.p.Portal.Name, chat: id}
+	if botErr == nil {
+		key.bot = b.ID
 	}
-	return members, nil
+	l, err := s.memberLists.Get(key, loadMemberList)
+	switch {
+	case err != nil:
+		return nil, err
+	case l.general:
+		return nil, errActionDenied()
+	case botErr != nil:
+		return nil, botErr
+	}
+	return l.members, nil
+}
+
+// memberListKey names one answer of imbot.chat.user.list in
+// Service.memberLists: a chat as seen by a bot (0: none resolved).
+type memberListKey struct {
+	portal string
+	chat   int64
+	bot    int64
+}
+
+// memberList is what imbot.chat.user.list reads from the store: whether
+// the chat is the general chat, else the members the bot may list (none
+// when the chat does not exist or the bot is not in it). members is
+// shared by every caller: it is only encoded, never changed.
+type memberList struct {
+	general bool
+	members []int64
+}
+
+func loadMemberList(tx *core.Tx, k memberListKey) (memberList, error) {
+	ch, err := loadChat(tx, k.portal, k.chat)
+	if err != nil {
+		return memberList{}, err
+	}
+	none := memberList{members: []int64{}}
+	switch {
+	case ch == nil:
+		return none, nil
+	case ch.General:
+		return memberList{general: true}, nil
+	case k.bot <= 0:
+		return none, nil
+	}
+	if in, err := isMember(tx, ch, k.bot); err != nil || !in {
+		return none, err
+	}
+	members, err := chatMembers(tx, ch)
+	return memberList{members: members}, err
 }
 
 // chatUserAdd implements imbot.chat.user.add ("Participants invitation"):

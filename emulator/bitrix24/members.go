@@ -80,25 +80,6 @@ func memberIDs(tx *core.Tx, portal string, chatID int64) ([]int64, error) {
 	return out, nil
 }
 
-// memberListKey names one chat's member list in Service.memberLists.
-type memberListKey struct {
-	portal string
-	chat   int64
-}
-
-// cachedMembers is chatMembers through s.memberLists: the list is read once
-// per store generation. The slice is shared: callers must not change it.
-func (s *Service) cachedMembers(tx *core.Tx, ch *chat) ([]int64, error) {
-	if ch.Members != nil {
-		return ch.Members, nil
-	}
-	return s.memberLists.GetTx(tx, memberListKey{ch.Portal, ch.ID}, loadMemberIDs)
-}
-
-func loadMemberIDs(tx *core.Tx, k memberListKey) ([]int64, error) {
-	return memberIDs(tx, k.portal, k.chat)
-}
-
 // ownMembers makes sure ch's members are member documents: a chat that
 // still holds a list has it converted (and the chat rewritten without it).
 func ownMembers(tx *core.Tx, ch *chat) error {

@@ -24,14 +24,14 @@ type Service struct {
 	deps    core.Deps
 	methods map[string]*method // by lower-case method name
 	cache   portalCache
-	// memberLists caches chats' member lists until the next write, for
-	// imbot.chat.user.list, which clients poll.
-	memberLists *core.Lookups[memberListKey, []int64]
+	// memberLists caches what imbot.chat.user.list reads, per chat and
+	// bot, until the next write: clients poll that method.
+	memberLists *core.Lookups[memberListKey, memberList]
 }
 
 // New builds the Bitrix24 service over an instance's store and clock.
 func New(deps core.Deps) *Service {
-	s := &Service{deps: deps, memberLists: core.NewLookups[memberListKey, []int64](deps.Store, 256)}
+	s := &Service{deps: deps, memberLists: core.NewLookups[memberListKey, memberList](deps.Store, 256)}
 	s.methods = map[string]*method{}
 	for _, m := range s.methodTable() {
 		s.methods[m.name] = m

@@ -50,34 +50,6 @@ func (c *Lookups[K, V]) Get(key K, load func(tx *Tx, key K) (V, error)) (V, erro
 	return v, nil
 }
 
-// GetTx is Get within a transaction the caller already holds (a read
-// transaction must not open another: a writer waiting between the two
-// would deadlock them). In a read-write transaction it always loads and
-// keeps nothing, since what that transaction reads may be rolled back and
-// the generation moves only when it ends.
-func (c *Lookups[K, V]) GetTx(tx *Tx, key K, load func(tx *Tx, key K) (V, error)) (V, error) {
-	if tx.writable {
-		return load(tx, key)
-	}
-	// No writer runs while a read transaction is open: the generation
-	// read here is the one tx sees.
-	gen := c.store.Generation()
-	c.mu.RLock()
-	if c.gen == gen && c.m != nil {
-		if v, ok := c.m[key]; ok {
-			c.mu.RUnlock()
-			return v, nil
-		}
-	}
-	c.mu.RUnlock()
-	v, err := load(tx, key)
-	if err != nil {
-		return v, err
-	}
-	c.keep(gen, key, v)
-	return v, nil
-}
-
 // keep caches v for key as read at generation gen.
 func (c *Lookups[K, V]) keep(gen uint64, key K, v V) {
 	c.mu.Lock()

@@ -155,7 +155,7 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 		// that sees the new generation starts its transaction after this
 		// one ends, so it reads what the generation stands for.
 		defer s.gen.Add(1)
-		return fn(&Tx{tx: t, writable: true})
+		return fn(&Tx{tx: t})
 	})
 }
 
@@ -169,13 +169,7 @@ func (s *Store) Generation() uint64 { return s.gen.Load() }
 func (t *Tx) DeleteAll() error { return t.tx.DeleteAll() }
 
 // Tx is a store transaction.
-type Tx struct {
-	tx       *buntdb.Tx
-	writable bool // a read-write transaction: what it reads may not be committed
-}
-
-// Writable reports whether t is a read-write transaction.
-func (t *Tx) Writable() bool { return t.writable }
+type Tx struct{ tx *buntdb.Tx }
 
 // Key builds "<vendor>:<kind>:<id padded to 12 digits>" so that keys sort by id.
 func Key(vendor, kind string, id int64) string {
