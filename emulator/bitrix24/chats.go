@@ -1,6 +1,7 @@
 package bitrix24
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,12 @@ func (c *chat) clone() *chat {
 	return &out
 }
 
-func putChat(tx *core.Tx, c *chat) error { return tx.Put(scopedKey(c.Portal, kindChat, c.ID), c) }
+func putChat(tx *core.Tx, c *chat) error {
+	if c.partial {
+		return fmt.Errorf("chat %d of %s was read in part and cannot be stored", c.ID, c.Portal)
+	}
+	return tx.Put(scopedKey(c.Portal, kindChat, c.ID), c)
+}
 
 // chatIDOf reads the chat a method names: DIALOG_ID ("chatNNN") replaces
 // CHAT_ID when set (anything else: DIALOG_ID_EMPTY), then CHAT_ID ≤ 0 is

@@ -2,8 +2,10 @@ package bitrix24
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
+	"strconv"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -203,22 +205,95 @@ func (s *Service) readAhead(portal string, chatID int64, ids []int64) *readAhead
 	}
 	// Stored values are immutable strings: they stay what they were read
 	// as after the transaction, whatever is written since.
-	if pre.chat, _ = chatDocs.Decode(pre.chatRaw); pre.chat == nil {
-		pre.chatRaw = ""
+	// Adding members needs five fields of the chat: they are read without
+	// decoding the rest (reflection-driven decoding was the largest cost of
+	// the method), unless the chat still holds a member list of its own,
+	// which is then converted and the whole chat rewritten.
+	if pre.chat = chatGate(pre.chatRaw); pre.chat == nil {
+		if pre.chat, _ = chatDocs.Decode(pre.chatRaw); pre.chat == nil {
+			pre.chatRaw = ""
+		}
 	}
 	for i := range pre.users {
 		u := &pre.users[i]
 		if u.raw == "" {
 			continue
 		}
-		var doc user
-		if json.Unmarshal([]byte(u.raw), &doc) != nil {
-			u.raw = ""
+		m, ok := userMemberOf(u.raw)
+		if !ok {
+			u.raw = "" // decoded, or refused, in the write transaction
 			continue
 		}
-		u.m = userMember(&doc)
+		u.m = m
 	}
 	return pre
+}
+
+// chatGate is the part of a stored chat imbot.chat.user.add reads: its id,
+// portal, whether it is the general chat and whether it is closed to new
+// members. It is nil when the document is not valid JSON, a field has
+// another type than encoding/json would accept, or the chat still holds a
+// member list (chat.Members): the caller then decodes it whole, and meets
+// any error as before. The chat it returns is marked partial and cannot be
+// stored.
+func chatGate(raw string) *chat {
+	if !gjson.Valid(raw) {
+		return nil
+	}
+	f := gjson.GetMany(raw, "id", "portal", "general", "locks.extend", "members")
+	general, ok1 := jsonBool(f[2])
+	extend, ok2 := jsonBool(f[3])
+	if f[0].Type != gjson.Number || f[1].Type != gjson.String || !ok1 || !ok2 || (f[4].Exists() && f[4].Type != gjson.Null) {
+		return nil
+	}
+	id, err := strconv.ParseInt(f[0].Raw, 10, 64)
+	if err != nil {
+		return nil // not an integer: encoding/json would refuse it too
+	}
+	return &chat{ID: id, Portal: f[1].Str, General: general, Locks: locks{Extend: extend}, partial: true}
+}
+
+// userMemberOf is userMember of the stored user raw, read without decoding
+// it whole; ok is false when encoding/json would not decode it as it is
+// read here (not valid JSON, or a field of another type).
+func userMemberOf(raw string) (m member, ok bool) {
+	if !gjson.Valid(raw) {
+		return member{}, false
+	}
+	f := gjson.GetMany(raw, "name", "last_name", "active", "extranet", "connector")
+	name, ok1 := jsonString(f[0])
+	last, ok2 := jsonString(f[1])
+	active, ok3 := jsonBool(f[2])
+	extranet, ok4 := jsonBool(f[3])
+	connector, ok5 := jsonBool(f[4])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+		return member{}, false
+	}
+	return userMember(&user{Name: name, LastName: last, Active: active, Extranet: extranet, Connector: connector}), true
+}
+
+// jsonBool reads a field encoding/json decodes into a bool: absent or null
+// is false; ok is false for any other type.
+func jsonBool(r gjson.Result) (v, ok bool) {
+	switch r.Type {
+	case gjson.True:
+		return true, true
+	case gjson.False, gjson.Null:
+		return false, true
+	}
+	return false, !r.Exists()
+}
+
+// jsonString reads a field encoding/json decodes into a string: absent or
+// null is ""; ok is false for any other type.
+func jsonString(r gjson.Result) (string, bool) {
+	switch {
+	case r.Type == gjson.String:
+		return r.Str, true
+	case r.Type == gjson.Null || !r.Exists():
+		return "", true
+	}
+	return "", false
 }
 
 // loadChat is loadChat(tx, portal, chatID), using the chat read ahead when

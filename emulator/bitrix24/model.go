@@ -180,6 +180,10 @@ type chat struct {
 	CreatedAt     time.Time `json:"created_at"`
 	LastMessageID int64     `json:"last_message_id"`
 	MessageCount  int       `json:"message_count"`
+
+	// partial marks a chat read in part (chatGate): storing it would lose
+	// the fields it lacks, so putChat refuses it.
+	partial bool
 }
 
 // chatMember makes user UserID a member of chat ChatID; Order is its
