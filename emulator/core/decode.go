@@ -98,8 +98,8 @@ func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
 		}
 		return nil, err
 	}
-	for _, k := range bodyTree.root.keys {
-		b.root.set(k, bodyTree.root.kids[k])
+	for _, k := range bodyTree.root.kids {
+		b.root.set(k.name, k.val)
 	}
 	return &Params{root: b.root}, nil
 }
@@ -217,8 +217,8 @@ func (b *builder) addJSON(body []byte) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Malformed("malformed JSON body: unexpected data after the top-level value")
 	}
-	for _, k := range tree.keys {
-		b.root.set(k, tree.kids[k])
+	for _, k := range tree.kids {
+		b.root.set(k.name, k.val)
 	}
 	return nil
 }
@@ -326,7 +326,7 @@ func (b *builder) putRepeated(name, val string) error {
 	if b.seen == nil {
 		b.seen = map[string]bool{}
 	}
-	cur := b.root.kids[name]
+	cur := b.root.kid(name)
 	switch {
 	case !b.seen[name] || cur == nil:
 		b.root.set(name, &Value{scalar: val})

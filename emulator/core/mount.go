@@ -439,11 +439,11 @@ func keepable(v *Value, depth int) bool {
 		s, ok := v.scalar.(string)
 		return !ok || len(s) <= journalMaxString
 	}
-	if len(v.keys) > journalMaxKeys || depth > 8 {
+	if len(v.kids) > journalMaxKeys || depth > 8 {
 		return false
 	}
-	for _, k := range v.keys {
-		if len(k) > journalMaxString || !keepable(v.kids[k], depth+1) {
+	for _, k := range v.kids {
+		if len(k.name) > journalMaxString || !keepable(k.val, depth+1) {
 			return false
 		}
 	}

@@ -13,10 +13,23 @@ import (
 // PHP builds $_POST from keys such as users_ids[0]=3 or ATTACH[0][MESSAGE]=x.
 type Value struct {
 	scalar any
-	keys   []string
-	kids   map[string]*Value
+	tree   bool
+	kids   []kid // children in arrival order
+	// byName is the position of each child by name, kept once a tree has
+	// more than linearKids children; smaller trees (almost all of them) are
+	// searched in order, which is quicker and allocates no map.
+	byName map[string]int
 	next   int // PHP's next append index: one above the highest integer key
 }
+
+// kid is one child of a tree and its name.
+type kid struct {
+	name string
+	val  *Value
+}
+
+// linearKids is the most children a tree has before it indexes them by name.
+const linearKids = 8
 
 // Params is the whole decoded parameter tree of one request: query string and
 // body merged, body winning on a top-level name.
@@ -27,7 +40,31 @@ type Params struct {
 // NewParams returns an empty parameter tree.
 func NewParams() *Params { return &Params{root: newTree()} }
 
-func newTree() *Value { return &Value{kids: map[string]*Value{}} }
+func newTree() *Value { return &Value{tree: true} }
+
+// pos is the position of the child called name, or -1.
+func (v *Value) pos(name string) int {
+	if v.byName != nil {
+		if i, ok := v.byName[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range v.kids {
+		if v.kids[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// kid is the child called name, or nil.
+func (v *Value) kid(name string) *Value {
+	if i := v.pos(name); i >= 0 {
+		return v.kids[i].val
+	}
+	return nil
+}
 
 // Root is the top node of the tree.
 func (p *Params) Root() *Value { return p.root }
@@ -59,7 +96,7 @@ func (p *Params) Map() map[string]any {
 }
 
 // IsTree reports whether the value has children rather than a scalar.
-func (v *Value) IsTree() bool { return v != nil && v.kids != nil }
+func (v *Value) IsTree() bool { return v != nil && v.tree }
 
 // Lookup walks children by exact name.
 func (v *Value) Lookup(path ...string) *Value {
@@ -68,7 +105,7 @@ func (v *Value) Lookup(path ...string) *Value {
 		if cur == nil || !cur.IsTree() {
 			return nil
 		}
-		cur = cur.kids[name]
+		cur = cur.kid(name)
 	}
 	return cur
 }
@@ -79,12 +116,12 @@ func (v *Value) LookupFold(name string) *Value {
 	if !v.IsTree() {
 		return nil
 	}
-	if c, ok := v.kids[name]; ok {
-		return c
+	if i := v.pos(name); i >= 0 {
+		return v.kids[i].val
 	}
-	for _, k := range v.keys {
-		if strings.EqualFold(k, name) {
-			return v.kids[k]
+	for _, k := range v.kids {
+		if strings.EqualFold(k.name, name) {
+			return k.val
 		}
 	}
 	return nil
@@ -95,7 +132,11 @@ func (v *Value) Keys() []string {
 	if !v.IsTree() {
 		return nil
 	}
-	return append([]string(nil), v.keys...)
+	out := make([]string, len(v.kids))
+	for i, k := range v.kids {
+		out[i] = k.name
+	}
+	return out
 }
 
 // Len is the number of children (0 for a scalar).
@@ -103,7 +144,7 @@ func (v *Value) Len() int {
 	if !v.IsTree() {
 		return 0
 	}
-	return len(v.keys)
+	return len(v.kids)
 }
 
 // Children returns the child nodes in arrival order.
@@ -111,9 +152,9 @@ func (v *Value) Children() []*Value {
 	if !v.IsTree() {
 		return nil
 	}
-	out := make([]*Value, 0, len(v.keys))
-	for _, k := range v.keys {
-		out = append(out, v.kids[k])
+	out := make([]*Value, len(v.kids))
+	for i, k := range v.kids {
+		out[i] = k.val
 	}
 	return out
 }
@@ -156,10 +197,10 @@ func (v *Value) Strings() []string {
 	if !v.IsTree() {
 		return []string{v.String()}
 	}
-	out := make([]string, 0, len(v.keys))
-	for _, k := range v.keys {
-		if c := v.kids[k]; !c.IsTree() {
-			out = append(out, c.String())
+	out := make([]string, 0, len(v.kids))
+	for _, k := range v.kids {
+		if !k.val.IsTree() {
+			out = append(out, k.val.String())
 		}
 	}
 	return out
@@ -173,22 +214,32 @@ func (v *Value) Plain() any {
 	if !v.IsTree() {
 		return v.scalar
 	}
-	m := make(map[string]any, len(v.keys))
-	for _, k := range v.keys {
-		m[k] = v.kids[k].Plain()
+	m := make(map[string]any, len(v.kids))
+	for _, k := range v.kids {
+		m[k.name] = k.val.Plain()
 	}
 	return m
 }
 
 // set stores child name, replacing what was there (PHP: the last key wins).
 func (v *Value) set(name string, child *Value) {
-	if _, ok := v.kids[name]; !ok {
-		v.keys = append(v.keys, name)
-		if n, ok := index(name); ok && n >= v.next {
-			v.next = n + 1
+	if i := v.pos(name); i >= 0 {
+		v.kids[i].val = child
+		return
+	}
+	v.kids = append(v.kids, kid{name, child})
+	switch {
+	case v.byName != nil:
+		v.byName[name] = len(v.kids) - 1
+	case len(v.kids) > linearKids:
+		v.byName = make(map[string]int, 2*len(v.kids))
+		for i, k := range v.kids {
+			v.byName[k.name] = i
 		}
 	}
-	v.kids[name] = child
+	if n, ok := index(name); ok && n >= v.next {
+		v.next = n + 1
+	}
 }
 
 // index is strconv.Atoi(name) for names that may be integers; other names
@@ -207,7 +258,7 @@ func index(name string) (int, bool) {
 // child returns the tree child name, turning a missing or scalar child into
 // an empty tree (PHP: a=1&a[b]=2 makes a an array).
 func (v *Value) child(name string) *Value {
-	c := v.kids[name]
+	c := v.kid(name)
 	if c == nil || !c.IsTree() {
 		c = newTree()
 		v.set(name, c)
