@@ -236,7 +236,7 @@ func (b *builder) jsonValue(dec *json.Decoder, tok json.Token, depth int) (*Valu
 		if b.count > b.opts.MaxParams {
 			return nil, tooMany(b.opts.MaxParams)
 		}
-		return &Value{scalar: tok}, nil
+		return scalarValue(tok), nil
 	}
 	node := newTree()
 	for i := 0; dec.More(); i++ {
@@ -305,7 +305,7 @@ func (b *builder) put(rawKey, val string) error {
 		if b.opts.RepeatedAsList {
 			return b.putRepeated(name, val)
 		}
-		b.root.set(name, &Value{scalar: val})
+		b.root.set(name, stringValue(val))
 		return nil
 	}
 	node := b.root.child(name)
@@ -314,7 +314,7 @@ func (b *builder) put(rawKey, val string) error {
 			seg = node.nextIndex()
 		}
 		if i == len(segs)-1 {
-			node.set(seg, &Value{scalar: val})
+			node.set(seg, stringValue(val))
 			break
 		}
 		node = node.child(seg)
@@ -329,13 +329,13 @@ func (b *builder) putRepeated(name, val string) error {
 	cur := b.root.kid(name)
 	switch {
 	case !b.seen[name] || cur == nil:
-		b.root.set(name, &Value{scalar: val})
+		b.root.set(name, stringValue(val))
 	case cur.IsTree():
-		cur.set(cur.nextIndex(), &Value{scalar: val})
+		cur.set(cur.nextIndex(), stringValue(val))
 	default:
 		list := newTree()
 		list.set("0", cur)
-		list.set("1", &Value{scalar: val})
+		list.set("1", stringValue(val))
 		b.root.set(name, list)
 	}
 	b.seen[name] = true

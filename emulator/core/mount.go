@@ -436,8 +436,7 @@ func SummarizeParams(v *Value) map[string]any {
 // summary would cut, so that keeping it costs what the summary would.
 func keepable(v *Value, depth int) bool {
 	if !v.IsTree() {
-		s, ok := v.scalar.(string)
-		return !ok || len(s) <= journalMaxString
+		return !v.isStr || len(v.str) <= journalMaxString
 	}
 	if len(v.kids) > journalMaxKeys || depth > 8 {
 		return false

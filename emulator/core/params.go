@@ -12,6 +12,10 @@ import (
 // a JSON body); an inner node holds named children in arrival order, the way
 // PHP builds $_POST from keys such as users_ids[0]=3 or ATTACH[0][MESSAGE]=x.
 type Value struct {
+	// A scalar is str when isStr (form and query values, JSON strings: held
+	// without boxing them in an interface), else scalar.
+	str    string
+	isStr  bool
 	scalar any
 	tree   bool
 	kids   []kid // children in arrival order
@@ -41,6 +45,25 @@ type Params struct {
 func NewParams() *Params { return &Params{root: newTree()} }
 
 func newTree() *Value { return &Value{tree: true} }
+
+// stringValue is a string scalar.
+func stringValue(s string) *Value { return &Value{str: s, isStr: true} }
+
+// scalarValue is a scalar of any JSON type.
+func scalarValue(x any) *Value {
+	if s, ok := x.(string); ok {
+		return stringValue(s)
+	}
+	return &Value{scalar: x}
+}
+
+// raw is the scalar as an interface value.
+func (v *Value) raw() any {
+	if v.isStr {
+		return v.str
+	}
+	return v.scalar
+}
 
 // pos is the position of the child called name, or -1.
 func (v *Value) pos(name string) int {
@@ -164,7 +187,7 @@ func (v *Value) Scalar() any {
 	if v == nil || v.IsTree() {
 		return nil
 	}
-	return v.scalar
+	return v.raw()
 }
 
 // String converts a scalar the way PHP's string cast does: true is "1",
@@ -172,6 +195,9 @@ func (v *Value) Scalar() any {
 func (v *Value) String() string {
 	if v == nil || v.IsTree() {
 		return ""
+	}
+	if v.isStr {
+		return v.str
 	}
 	switch s := v.scalar.(type) {
 	case string:
@@ -212,7 +238,7 @@ func (v *Value) Plain() any {
 		return nil
 	}
 	if !v.IsTree() {
-		return v.scalar
+		return v.raw()
 	}
 	m := make(map[string]any, len(v.kids))
 	for _, k := range v.kids {
