@@ -659,3 +659,27 @@ func TestChatUserListPerBotAndFresh(t *testing.T) {
 	list("39", `[1,41,2,39]`)
 	expect(t, srv, req{path: tok("imbot.chat.user.list", "CHAT_ID=55&BOT_ID=7")}, http.StatusBadRequest, fail("BOT_ID_ERROR", botNotFound))
 }
+
+// A state file may spell a field in another case or repeat it: the
+// emulator reads such documents as encoding/json does (names in any case,
+// the last of repeated keys), on every path.
+func TestImportedFieldSpellings(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	seedPortal(t, srv, seedGeneral)
+	state := string(srv.SaveState(t))
+	for old, repl := range map[string]string{
+		// chat 50 is the general chat; member 13/1 joined chat 13 first after the bot
+		`"general":true`: `"General":true`,
+		`"user_id":1,`:   `"User_ID":1,`,
+	} {
+		if !strings.Contains(state, old) {
+			t.Fatalf("the state holds no %s:\n%s", old, state)
+		}
+		state = strings.Replace(state, old, repl, 1)
+	}
+	srv.LoadState(t, []byte(state))
+	expect(t, srv, req{path: tok("imbot.chat.user.add", "CHAT_ID=50&USERS[]=3")}, http.StatusForbidden,
+		fail("ACCESS_ERROR", "Action unavailable"))
+	expect(t, srv, req{path: tok("imbot.chat.user.list", "CHAT_ID=13")}, http.StatusOK, ok(`[39,1,2,4]`))
+}

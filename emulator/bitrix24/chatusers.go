@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tidwall/gjson"
 
@@ -233,11 +234,17 @@ func (s *Service) readAhead(portal string, chatID int64, ids []int64) *readAhead
 // portal, whether it is the general chat and whether it is closed to new
 // members. It is nil when the document is not valid JSON, a field has
 // another type than encoding/json would accept, or the chat still holds a
-// member list (chat.Members): the caller then decodes it whole, and meets
-// any error as before. The chat it returns is marked partial and cannot be
+// member list (chat.Members), or when a field's name is spelt in another
+// case or repeated (see exactFields): the caller then decodes it whole, and
+// meets any error as before. The chat it returns is marked partial and cannot be
 // stored.
 func chatGate(raw string) *chat {
 	if !gjson.Valid(raw) {
+		return nil
+	}
+	doc := gjson.Parse(raw)
+	if !exactFields(doc, "id", "portal", "general", "locks", "members") ||
+		!exactFields(doc.Get("locks"), "extend") {
 		return nil
 	}
 	f := gjson.GetMany(raw, "id", "portal", "general", "locks.extend", "members")
@@ -254,10 +261,11 @@ func chatGate(raw string) *chat {
 }
 
 // userMemberOf is userMember of the stored user raw, read without decoding
-// it whole; ok is false when encoding/json would not decode it as it is
-// read here (not valid JSON, or a field of another type).
+// it whole; ok is false when encoding/json might decode it otherwise than
+// it is read here (not valid JSON, a field of another type, a field's name
+// in another case or repeated).
 func userMemberOf(raw string) (m member, ok bool) {
-	if !gjson.Valid(raw) {
+	if !gjson.Valid(raw) || !exactFields(gjson.Parse(raw), "name", "last_name", "active", "extranet", "connector") {
 		return member{}, false
 	}
 	f := gjson.GetMany(raw, "name", "last_name", "active", "extranet", "connector")
@@ -270,6 +278,36 @@ func userMemberOf(raw string) (m member, ok bool) {
 		return member{}, false
 	}
 	return userMember(&user{Name: name, LastName: last, Active: active, Extranet: extranet, Connector: connector}), true
+}
+
+// exactFields reports whether gjson reads the fields names of the JSON
+// object obj as encoding/json decodes them: each is spelt exactly as given,
+// at most once, and no other key is another case of one of them.
+// encoding/json matches names case-insensitively and keeps the last of
+// repeated keys, gjson matches exactly and takes the first, so a document
+// with "General" or two "general" keys must be decoded whole. A value that
+// is not an object has no fields to disagree on.
+func exactFields(obj gjson.Result, names ...string) bool {
+	if !obj.IsObject() {
+		return true
+	}
+	var seen uint64 // bit i: names[i] met
+	ok := true
+	obj.ForEach(func(k, _ gjson.Result) bool {
+		for i, n := range names {
+			switch {
+			case k.Str == n && seen&(1<<i) == 0:
+				seen |= 1 << i
+			case strings.EqualFold(k.Str, n):
+				ok = false
+			default:
+				continue
+			}
+			return ok
+		}
+		return true
+	})
+	return ok
 }
 
 // jsonBool reads a field encoding/json decodes into a bool: absent or null

@@ -3,6 +3,8 @@ package bitrix24
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/tidwall/gjson"
 )
 
 // chatGate reads what imbot.chat.user.add needs exactly as decoding the
@@ -29,6 +31,16 @@ func TestChatGateAgreesWithDecoding(t *testing.T) {
 		`{"id":13,"portal":"default","title":"\u00e9\"quoted\"","general":false}`,
 		`[]`,
 		`{}`,
+		// encoding/json matches names in any case and keeps the last of
+		// repeated keys; gjson does neither, so these must be declined.
+		`{"id":50,"portal":"default","General":true}`,
+		`{"id":50,"portal":"default","general":false,"general":true}`,
+		`{"id":51,"portal":"default","locks":{"Extend":true}}`,
+		`{"id":51,"portal":"default","locks":{"extend":false,"extend":true}}`,
+		`{"id":53,"portal":"default","Members":[1,2]}`,
+		`{"ID":54,"portal":"default"}`,
+		`{"id":55,"portal":"default","Portal":"other"}`,
+		`{"id":56,"portal":"default","gen\u0065ral":true}`,
 	}
 	for _, raw := range docs {
 		var full chat
@@ -36,7 +48,9 @@ func TestChatGateAgreesWithDecoding(t *testing.T) {
 		g := chatGate(raw)
 		switch {
 		case g == nil:
-			if err == nil && full.Members == nil && full.ID != 0 && raw != `{}` {
+			doc := gjson.Parse(raw)
+			plain := exactFields(doc, "id", "portal", "general", "locks", "members") && exactFields(doc.Get("locks"), "extend")
+			if err == nil && full.Members == nil && full.ID != 0 && plain {
 				// Declining is always safe (the caller decodes), but a
 				// plain chat should be read here.
 				t.Errorf("chatGate(%s) declined a plain chat", raw)
@@ -64,6 +78,9 @@ func TestUserMemberOfAgreesWithDecoding(t *testing.T) {
 		`{"id":7,"active":"true"}`,
 		`{"id":8,"name":"broken}`,
 		`{}`,
+		`{"id":9,"ACTIVE":true,"name":"Upper"}`,
+		`{"id":10,"active":false,"active":true}`,
+		`{"id":11,"Name":"A","name":"B"}`,
 	}
 	for _, raw := range docs {
 		var u user
@@ -72,8 +89,8 @@ func TestUserMemberOfAgreesWithDecoding(t *testing.T) {
 		switch {
 		case err != nil && ok:
 			t.Errorf("userMemberOf(%s) read a user that decoding refuses: %v", raw, err)
-		case err == nil && !ok:
-			t.Errorf("userMemberOf(%s) declined a user that decodes", raw)
+		case err == nil && !ok && exactFields(gjson.Parse(raw), "name", "last_name", "active", "extranet", "connector"):
+			t.Errorf("userMemberOf(%s) declined a plainly spelt user that decodes", raw)
 		case ok && m != userMember(&u):
 			t.Errorf("userMemberOf(%s) = %+v, want %+v", raw, m, userMember(&u))
 		}
@@ -84,5 +101,35 @@ func TestPartialChatIsNeverStored(t *testing.T) {
 	t.Parallel()
 	if err := putChat(nil, &chat{ID: 13, Portal: "default", partial: true}); err == nil {
 		t.Fatal("putChat stored a chat read in part")
+	}
+}
+
+func TestMemberOfAgreesWithDecoding(t *testing.T) {
+	t.Parallel()
+	docs := []string{
+		`{"portal":"default","chat_id":13,"user_id":1,"order":7}`,
+		`{"user_id":2}`,
+		`{"user_id":3,"order":null}`,
+		`{"user_id":4,"order":-2}`,
+		`{"User_ID":5,"order":1}`,
+		`{"user_id":6,"user_id":7,"order":1}`,
+		`{"user_id":8,"Order":3}`,
+		`{"user_id":"9","order":1}`,
+		`{"user_id":10.5,"order":1}`,
+		`{"user_id":11,"order":"x"}`,
+		`{"user_id":null,"order":1}`,
+		`{"user_id":12,"order":1`,
+		`{}`,
+	}
+	for _, raw := range docs {
+		var m chatMember
+		err := json.Unmarshal([]byte(raw), &m)
+		got, ok := memberOf(raw)
+		switch {
+		case err != nil && ok:
+			t.Errorf("memberOf(%s) read a document that decoding refuses: %v", raw, err)
+		case ok && (got.UserID != m.UserID || got.Order != m.Order):
+			t.Errorf("memberOf(%s) = user %d order %d, decoding gives %d %d", raw, got.UserID, got.Order, m.UserID, m.Order)
+		}
 	}
 }

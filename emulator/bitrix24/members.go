@@ -48,21 +48,23 @@ func chatMembers(tx *core.Tx, ch *chat) ([]int64, error) {
 // memberIDs reads the member documents of a chat in joining order. A
 // chat's member keys share one prefix (memberKey), so they are found by a
 // key range, and sorted by their join order here: chats are small, and
-// no index has to be kept up to date on every join.
+// no index has to be kept up to date on every join. Each document is read
+// as encoding/json decodes a chatMember: through gjson when its two fields
+// are plainly there, else decoded whole.
 func memberIDs(tx *core.Tx, portal string, chatID int64) ([]int64, error) {
 	prefix := memberKeyPrefix(portal, chatID)
-	type joined struct{ order, id int64 }
-	var members []joined
+	var members []chatMember
 	var decodeErr error
 	// ';' follows ':', so the range holds exactly the keys under prefix.
 	err := tx.ScanKeyRange(prefix+":", prefix+";", func(key, raw string) bool {
-		// Only two fields are needed: read them without decoding the rest.
-		f := gjson.GetMany(raw, "user_id", "order")
-		if f[0].Type != gjson.Number || (f[1].Exists() && f[1].Type != gjson.Number) {
-			decodeErr = fmt.Errorf("decoding %s: user_id and order must be numbers in %.100q", key, raw)
-			return false
+		m, ok := memberOf(raw)
+		if !ok {
+			if decodeErr = json.Unmarshal([]byte(raw), &m); decodeErr != nil {
+				decodeErr = fmt.Errorf("decoding %s: %w", key, decodeErr)
+				return false
+			}
 		}
-		members = append(members, joined{order: f[1].Int(), id: f[0].Int()})
+		members = append(members, m)
 		return true
 	})
 	if err == nil {
@@ -72,12 +74,33 @@ func memberIDs(tx *core.Tx, portal string, chatID int64) ([]int64, error) {
 		return nil, err
 	}
 	// Stable: equal orders keep key (user id) order.
-	slices.SortStableFunc(members, func(a, b joined) int { return cmp.Compare(a.order, b.order) })
+	slices.SortStableFunc(members, func(a, b chatMember) int { return cmp.Compare(a.Order, b.Order) })
 	out := make([]int64, len(members))
 	for i, m := range members {
-		out[i] = m.id
+		out[i] = m.UserID
 	}
 	return out, nil
+}
+
+// memberOf reads a member document's user id and order without decoding
+// the rest; ok is false when encoding/json might read them otherwise
+// (invalid JSON, another type, a name in another case or repeated).
+func memberOf(raw string) (m chatMember, ok bool) {
+	if !gjson.Valid(raw) || !exactFields(gjson.Parse(raw), "user_id", "order") {
+		return m, false
+	}
+	f := gjson.GetMany(raw, "user_id", "order")
+	id, err1 := strconv.ParseInt(f[0].Raw, 10, 64)
+	order, err2 := strconv.ParseInt(f[1].Raw, 10, 64)
+	switch {
+	case f[0].Type != gjson.Number || err1 != nil:
+		return m, false
+	case f[1].Type == gjson.Null || !f[1].Exists():
+		order = 0
+	case f[1].Type != gjson.Number || err2 != nil:
+		return m, false
+	}
+	return chatMember{UserID: id, Order: order}, true
 }
 
 // ownMembers makes sure ch's members are member documents: a chat that
