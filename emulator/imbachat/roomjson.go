@@ -1,7 +1,6 @@
 package imbachat
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -31,9 +30,9 @@ func (r *room) appendJSON(b []byte) (_ []byte, ok bool) {
 	b = append(b, `,"imba_id":`...)
 	b = strconv.AppendInt(b, r.ImbaID, 10)
 	b = append(b, `,"pipe":`...)
-	b = appendJSONString(b, r.Pipe)
+	b = core.AppendJSONString(b, r.Pipe)
 	b = append(b, `,"name":`...)
-	b = appendJSONString(b, r.Name)
+	b = core.AppendJSONString(b, r.Name)
 	b = append(b, `,"admin_id":`...)
 	b = strconv.AppendInt(b, r.AdminID, 10)
 	b = append(b, `,"type":`...)
@@ -89,18 +88,4 @@ func appendJSONTime(b []byte, t *time.Time) ([]byte, bool) {
 		return nil, false
 	}
 	return append(b, '"'), true
-}
-
-// appendJSONString appends s as encoding/json encodes a string: as it is
-// when it holds nothing to escape, else through encoding/json itself.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }

@@ -186,7 +186,7 @@ func roomByPipe(tx *core.Tx, imbaID int64, pipe string) (*room, error) {
 // hand: a new room looks its pipe up inside the write transaction.
 func pipePivot(imbaID int64, pipe string) json.RawMessage {
 	pivot := strconv.AppendInt(append(make([]byte, 0, 64), `{"imba_id":`...), imbaID, 10)
-	return append(appendJSONString(append(pivot, `,"pipe":`...), pipe), '}')
+	return append(core.AppendJSONString(append(pivot, `,"pipe":`...), pipe), '}')
 }
 
 func newRoom(tx *core.Tx, imbaID int64, rr *roomRequest, members []int64, now time.Time) (*room, error) {

@@ -115,7 +115,7 @@ func widgetUsers(tx *core.Tx, imbaID int64) ([]user, error) {
 func userByRemoteID(tx *core.Tx, imbaID int64, remote string) (*user, error) {
 	var out *user
 	pivot := strconv.AppendInt(append(make([]byte, 0, 64), `{"imba_id":`...), imbaID, 10)
-	pivot = append(appendJSONString(append(pivot, `,"remote_user_id":`...), remote), '}')
+	pivot = append(core.AppendJSONString(append(pivot, `,"remote_user_id":`...), remote), '}')
 	err := core.EachEqualCached(tx, userDocs, idxUserRemote, json.RawMessage(pivot), func(u *user) bool {
 		if u.DeletedAt == nil {
 			out = u
