@@ -18,6 +18,7 @@ import (
 	"github.com/chatemu/chatemu/emulator/fault"
 	"github.com/chatemu/chatemu/emulator/imbachat"
 	"github.com/chatemu/chatemu/emulator/imbox"
+	"github.com/chatemu/chatemu/internal/state"
 	"github.com/gorilla/mux"
 )
 
@@ -55,6 +56,7 @@ type Config struct {
 type Emulator struct {
 	cfg     Config
 	store   *core.Store
+	log     *state.Log
 	clock   *core.Clock
 	journal *core.Journal
 	logger  *slog.Logger
@@ -86,13 +88,16 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	e := &Emulator{cfg: cfg, store: store, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
-	deps := core.Deps{Store: store, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
+	e.log = state.NewLog(store.Durable())
+	deps := core.Deps{Store: store, Log: e.log, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
 	e.vendors = []core.Vendor{imbachat.New(deps), bitrix24.New(deps), imbox.New(deps)}
 	catalogs := map[string]core.ErrorCatalog{}
 	for _, v := range e.vendors {
-		if err := store.CreateIndexes(v.Indexes()...); err != nil {
-			store.Close()
-			return nil, err
+		if sv, ok := v.(core.StoredVendor); ok {
+			if err := store.CreateIndexes(sv.Indexes()...); err != nil {
+				store.Close()
+				return nil, err
+			}
 		}
 		if c, ok := v.(core.ErrorCatalog); ok {
 			catalogs[v.Name()] = c
@@ -156,17 +161,84 @@ func (e *Emulator) activateConfigured() error {
 	return nil
 }
 
-// loadInitialState loads the fixtures, unless a data file already holds state.
+// loadInitialState loads the fixtures, unless a data file already holds
+// state: then the models are loaded from it.
 func (e *Emulator) loadInitialState() error {
-	return e.store.Update(func(tx *core.Tx) error {
-		if _, loaded, err := tx.Meta(metaFixtures); err != nil || loaded {
-			return err
-		}
-		if err := e.applyDocuments(tx, e.docs); err != nil {
+	var loaded bool
+	err := e.store.View(func(tx *core.Tx) error {
+		_, found, err := tx.Meta(metaFixtures)
+		loaded = found
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !loaded {
+		if err := e.resetState(); err != nil {
 			return fmt.Errorf("loading fixtures: %w", err)
 		}
-		return tx.SetMeta(metaFixtures, e.clock.Now().Format(time.RFC3339))
+		return nil
+	}
+	sets := map[*state.DB]state.Documents{}
+	for _, v := range e.modeled() {
+		docs, err := e.log.Read(v.Model())
+		if err != nil {
+			return fmt.Errorf("reading data file %s: %w", e.cfg.DataFile, err)
+		}
+		sets[v.Model()] = docs
+	}
+	if err := state.LoadAll(sets); err != nil {
+		return &core.DataFileError{Path: e.cfg.DataFile, Offset: -1, Reason: err.Error()}
+	}
+	return nil
+}
+
+// resetState empties every vendor's state and applies the fixtures again;
+// with a data file, the whole new state replaces the file's.
+func (e *Emulator) resetState() error {
+	stamp := e.clock.Now().Format(time.RFC3339)
+	err := e.store.Update(func(tx *core.Tx) error {
+		if err := tx.DeleteAll(); err != nil {
+			return err
+		}
+		if err := e.applyStored(tx, e.docs); err != nil {
+			return err
+		}
+		return tx.SetMeta(metaFixtures, stamp)
 	})
+	if err != nil {
+		return err
+	}
+	var models []*state.DB
+	for _, v := range e.modeled() {
+		err := v.Model().Reset(func(tx *state.Tx) error { return applyModeled(v, tx, e.docs) })
+		if err != nil {
+			return err
+		}
+		models = append(models, v.Model())
+	}
+	return e.log.Replace(map[string]string{metaFixtures: stamp}, models...)
+}
+
+// modeled are the vendors whose state is a typed model.
+func (e *Emulator) modeled() []core.ModeledVendor {
+	var out []core.ModeledVendor
+	for _, v := range e.vendors {
+		if m, ok := v.(core.ModeledVendor); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ownedByModel reports whether a stored key belongs to a typed model.
+func (e *Emulator) ownedByModel(key string) bool {
+	for _, v := range e.modeled() {
+		if v.Model().Owns(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // ServeHTTP serves the vendors' APIs and the control plane.
@@ -182,23 +254,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.router.ServeHTTP(w, r)
 }
 
-// Reset reloads the fixtures into empty state (in one transaction, so no
-// request sees half of it), clears the journal, resets the clock and leaves
-// only the configured scenarios active.
+// Reset reloads the fixtures into empty state, clears the journal, resets
+// the clock and leaves only the configured scenarios active.
 func (e *Emulator) Reset() error {
 	e.clock.Reset()
 	if err := e.activateConfigured(); err != nil {
 		return err
 	}
-	err := e.store.Update(func(tx *core.Tx) error {
-		if err := tx.DeleteAll(); err != nil {
-			return err
-		}
-		if err := e.applyDocuments(tx, e.docs); err != nil {
-			return err
-		}
-		return tx.SetMeta(metaFixtures, e.clock.Now().Format(time.RFC3339))
-	})
+	err := e.resetState()
 	e.journal.Clear()
 	return err
 }
@@ -210,7 +273,24 @@ func (e *Emulator) Seed(source string, data []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.store.Update(func(tx *core.Tx) error { return e.applyDocuments(tx, []*Document{doc}) }); err != nil {
+	docs := []*Document{doc}
+	modeled := e.modeled()
+	dbs := make([]*state.DB, len(modeled))
+	for i, v := range modeled {
+		dbs[i] = v.Model()
+	}
+	err = state.UpdateAll(dbs, func(txs []*state.Tx) error {
+		for i, v := range modeled {
+			if err := applyModeled(v, txs[i], docs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.store.Update(func(tx *core.Tx) error { return e.applyStored(tx, docs) }); err != nil {
 		return nil, err
 	}
 	return doc, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/fixtures"
+	"github.com/chatemu/chatemu/internal/state"
 	"github.com/chatemu/chatemu/schemas"
 )
 
@@ -109,18 +110,37 @@ func defaultDocuments() ([]*Document, error) {
 	return defaultDocs.docs, defaultDocs.err
 }
 
-// applyDocuments writes documents into the store in one transaction, vendor
+// applyStored writes documents into the store in one transaction, vendor
 // by vendor in a fixed order; an error names the document and rolls back.
-func (e *Emulator) applyDocuments(tx *core.Tx, docs []*Document) error {
+func (e *Emulator) applyStored(tx *core.Tx, docs []*Document) error {
 	for _, doc := range docs {
 		for _, v := range e.vendors {
+			sv, ok := v.(core.StoredVendor)
+			if !ok {
+				continue
+			}
 			raw, ok := doc.Sections[v.Name()]
 			if !ok {
 				continue
 			}
-			if err := v.ApplyFixtures(tx, raw); err != nil {
+			if err := sv.ApplyFixtures(tx, raw); err != nil {
 				return fmt.Errorf("%s: %w", doc.Source, err)
 			}
+		}
+	}
+	return nil
+}
+
+// applyModeled writes a vendor's sections of documents into its model; an
+// error names the document.
+func applyModeled(v core.ModeledVendor, tx *state.Tx, docs []*Document) error {
+	for _, doc := range docs {
+		raw, ok := doc.Sections[v.Name()]
+		if !ok {
+			continue
+		}
+		if err := v.ApplyFixtures(tx, raw); err != nil {
+			return fmt.Errorf("%s: %w", doc.Source, err)
 		}
 	}
 	return nil

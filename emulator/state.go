@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // stateFormat names the snapshot format; a later format keeps reading this one.
@@ -23,12 +25,13 @@ type Snapshot struct {
 	Sequences map[string]int64           `json:"sequences"`
 }
 
-// ExportState takes a snapshot of all vendor state in one read transaction.
+// ExportState takes a snapshot of all vendor state.
 func (e *Emulator) ExportState() (*Snapshot, error) {
 	snap := &Snapshot{Format: stateFormat, Taken: e.clock.Now(), Documents: map[string]json.RawMessage{}, Sequences: map[string]int64{}}
 	err := e.store.View(func(tx *core.Tx) error {
 		return tx.Scan("*", func(key, raw string) bool {
 			switch {
+			case e.ownedByModel(key):
 			case strings.HasPrefix(key, "seq:"):
 				var n int64
 				fmt.Sscan(raw, &n)
@@ -40,11 +43,29 @@ func (e *Emulator) ExportState() (*Snapshot, error) {
 			return true
 		})
 	})
-	return snap, err
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range e.modeled() {
+		err := v.Model().Export(func(key string, raw []byte) error {
+			if name, ok := strings.CutPrefix(key, "seq:"); ok {
+				n, _ := strconv.ParseInt(string(raw), 10, 64)
+				snap.Sequences[name] = n
+				return nil
+			}
+			snap.Documents[key] = json.RawMessage(raw)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return snap, nil
 }
 
-// ImportState replaces all vendor state with a snapshot, in one transaction:
-// a snapshot with any problem changes nothing.
+// ImportState replaces all vendor state with a snapshot: a snapshot with
+// any problem changes nothing. Id sequences end up above every stored id,
+// whatever the snapshot says of them.
 func (e *Emulator) ImportState(snap *Snapshot) error {
 	if snap.Format != stateFormat {
 		return fmt.Errorf("format must be %q, got %q", stateFormat, snap.Format)
@@ -54,22 +75,54 @@ func (e *Emulator) ImportState(snap *Snapshot) error {
 			return err
 		}
 	}
-	return e.store.Update(func(tx *core.Tx) error {
+	sets := map[*state.DB]state.Documents{}
+	var models []*state.DB
+	for _, v := range e.modeled() {
+		db := v.Model()
+		docs := state.Documents{}
+		for key, raw := range snap.Documents {
+			if db.Owns(key) {
+				docs[key] = raw
+			}
+		}
+		for name, n := range snap.Sequences {
+			if key := "seq:" + name; db.Owns(key) {
+				docs[key] = strconv.AppendInt(nil, n, 10)
+			}
+		}
+		sets[db] = docs
+		models = append(models, db)
+	}
+	if err := state.LoadAll(sets); err != nil {
+		return err
+	}
+	stamp := e.clock.Now().Format(time.RFC3339)
+	err := e.store.Update(func(tx *core.Tx) error {
 		if err := tx.DeleteAll(); err != nil {
 			return err
 		}
 		for key, raw := range snap.Documents {
+			if e.ownedByModel(key) {
+				continue
+			}
 			if err := tx.PutRaw(key, string(raw)); err != nil {
 				return err
 			}
 		}
 		for name, n := range snap.Sequences {
+			if e.ownedByModel("seq:" + name) {
+				continue
+			}
 			if err := tx.BumpID(name, n); err != nil {
 				return err
 			}
 		}
-		return tx.SetMeta(metaFixtures, e.clock.Now().Format(time.RFC3339))
+		return tx.SetMeta(metaFixtures, stamp)
 	})
+	if err != nil {
+		return err
+	}
+	return e.log.Replace(map[string]string{metaFixtures: stamp}, models...)
 }
 
 func (e *Emulator) exportState(*http.Request) (*core.Response, error) {

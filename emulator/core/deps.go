@@ -1,10 +1,16 @@
 package core
 
-import "log/slog"
+import (
+	"log/slog"
+
+	"github.com/chatemu/chatemu/internal/state"
+)
 
 // Deps are the per-instance services a vendor package is built with.
 type Deps struct {
-	Store  *Store
+	Store *Store
+	// Log is the durable log the vendor's model appends its changes to.
+	Log    *state.Log
 	Clock  *Clock
 	Random *Random
 	Logger *slog.Logger

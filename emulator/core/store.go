@@ -117,6 +117,15 @@ func (s *Store) checkDocuments() error {
 	return bad
 }
 
+// Durable is the data file's database for the typed models' log; nil in
+// memory mode.
+func (s *Store) Durable() *buntdb.DB {
+	if !s.Persistent() {
+		return nil
+	}
+	return s.db
+}
+
 // Persistent reports whether the store writes to a data file.
 func (s *Store) Persistent() bool { return s.path != ":memory:" }
 

@@ -1,0 +1,145 @@
+package state
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/tidwall/buntdb"
+)
+
+// Log is an instance's durable log: a buntdb data file opened with every
+// write synced, or nothing (memory mode: a nil *Log, or one over no file).
+// Models append their changes to it; at start-up they are loaded from it.
+type Log struct {
+	db *buntdb.DB
+}
+
+// NewLog returns the log over an open data file; db nil is memory mode.
+func NewLog(db *buntdb.DB) *Log { return &Log{db: db} }
+
+// Persistent reports whether changes go to a data file.
+func (l *Log) Persistent() bool { return l != nil && l.db != nil }
+
+// commit appends one write's changes in one buntdb transaction.
+func (l *Log) commit(changes []change) error {
+	if !l.Persistent() || len(changes) == 0 {
+		return nil
+	}
+	// Encoded before the transaction, so that the file's lock is held for
+	// the writes alone.
+	vals := make([]string, len(changes))
+	for i, c := range changes {
+		if c.encode == nil {
+			continue
+		}
+		raw, err := c.encode()
+		if err != nil {
+			return err
+		}
+		vals[i] = string(raw)
+	}
+	return l.db.Update(func(tx *buntdb.Tx) error {
+		for i, c := range changes {
+			if c.encode == nil {
+				if _, err := tx.Delete(c.key); err != nil && !errors.Is(err, buntdb.ErrNotFound) {
+					return err
+				}
+				continue
+			}
+			if _, _, err := tx.Set(c.key, vals[i], nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Read returns every value in the log whose key belongs to db.
+func (l *Log) Read(db *DB) (Documents, error) {
+	docs := Documents{}
+	if !l.Persistent() {
+		return docs, nil
+	}
+	err := l.db.View(func(tx *buntdb.Tx) error {
+		return tx.AscendKeys("*", func(key, raw string) bool {
+			if db.Owns(key) {
+				docs[key] = []byte(raw)
+			}
+			return true
+		})
+	})
+	return docs, err
+}
+
+// Replace writes the whole state of models to the log in one transaction,
+// in place of the keys they own, with meta (plain values kept beside the
+// documents under "meta:<name>"). Keys that belong to none of models are
+// kept.
+func (l *Log) Replace(meta map[string]string, models ...*DB) error {
+	if !l.Persistent() {
+		return nil
+	}
+	type kv struct{ key, raw string }
+	var all []kv
+	for _, m := range models {
+		err := m.Export(func(key string, raw []byte) error {
+			all = append(all, kv{key, string(raw)})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return l.db.Update(func(tx *buntdb.Tx) error {
+		var stale []string
+		err := tx.AscendKeys("*", func(key, _ string) bool {
+			for _, m := range models {
+				if m.Owns(key) {
+					stale = append(stale, key)
+					break
+				}
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range stale {
+			if _, err := tx.Delete(k); err != nil && !errors.Is(err, buntdb.ErrNotFound) {
+				return err
+			}
+		}
+		for _, d := range all {
+			if _, _, err := tx.Set(d.key, d.raw, nil); err != nil {
+				return err
+			}
+		}
+		for name, v := range meta {
+			if _, _, err := tx.Set("meta:"+name, v, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Meta reads a plain value kept beside the documents.
+func (l *Log) Meta(name string) (string, bool, error) {
+	if !l.Persistent() {
+		return "", false, nil
+	}
+	var v string
+	var found bool
+	err := l.db.View(func(tx *buntdb.Tx) error {
+		raw, err := tx.Get("meta:" + name)
+		if errors.Is(err, buntdb.ErrNotFound) {
+			return nil
+		}
+		v, found = raw, err == nil
+		return err
+	})
+	return v, found, err
+}
+
+// IsMeta reports whether key is a plain value rather than a document.
+func IsMeta(key string) bool { return strings.HasPrefix(key, "meta:") }
