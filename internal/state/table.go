@@ -23,6 +23,9 @@ type TableSpec[K comparable, V any] struct {
 	// Seq, if set, names the id sequence a row's id belongs to: the
 	// sequence is kept at or above every stored row's id.
 	Seq func(*V) (name string, id int64)
+	// FromKey, if set, fills in what a row's log key holds and its JSON
+	// does not (a document whose key names its owner), before ID is taken.
+	FromKey func(key string, v *V) error
 	// Check, if set, refuses a document that decodes but the vendor cannot
 	// serve (a load or an import of it fails, naming the key).
 	Check func(*V) error
@@ -137,6 +140,11 @@ func (t *Table[K, V]) decode(key string, raw []byte) (func(), error) {
 			return nil, fmt.Errorf("%s: JSON %s, want %s", te.Field, te.Value, te.Type)
 		}
 		return nil, err
+	}
+	if t.spec.FromKey != nil {
+		if err := t.spec.FromKey(key, nv); err != nil {
+			return nil, err
+		}
 	}
 	if t.spec.Check != nil {
 		if err := t.spec.Check(nv); err != nil {
