@@ -49,6 +49,15 @@ func (p *principal) insufficientScope() *core.APIError {
 
 func tenant(name string) string { return "portal:" + name }
 
+// claim is what a request's credentials name, looked up once per request:
+// ClaimedTenant finds it before faults are applied and leaves it in
+// Request.Principal, where the route's auth takes it from.
+type claim struct {
+	tenant string     // the tenant the request claims, "" when none
+	p      *principal // who the request acts as; nil when err is set
+	err    error      // why the credentials are refused
+}
+
 // authFor is the auth phase of a method route, in the server's order: the
 // method is known (unknown ones never reach a route, so they get
 // ERROR_METHOD_NOT_FOUND before any credential check), the credentials are
@@ -56,11 +65,15 @@ func tenant(name string) string { return "portal:" + name }
 // limit.
 func (s *Service) authFor(m *method) core.AuthFunc {
 	return func(req *core.Request) error {
-		t, _ := parseRESTPath(req.HTTP.URL.Path)
-		p, err := s.authenticate(req, t, m)
-		if err != nil {
-			return err
+		cl, ok := req.Principal.(*claim)
+		if !ok || cl.p == nil && cl.err == nil {
+			cl = s.resolve(req, m)
 		}
+		req.Principal = nil
+		if cl.err != nil {
+			return cl.err
+		}
+		p := cl.p
 		req.Tenant, req.Principal = tenant(p.Portal.Name), p
 		if !p.hasScope(m.scope) {
 			return p.insufficientScope()
@@ -69,24 +82,47 @@ func (s *Service) authFor(m *method) core.AuthFunc {
 	}
 }
 
-// authenticate finds the portal and the credential of a request.
-func (s *Service) authenticate(req *core.Request, t target, m *method) (*principal, error) {
-	c, err := s.snapshot()
-	if err != nil {
-		return nil, err
+// resolve reads the request's credentials: the tenant they claim and, for
+// a method (m not nil), who they authenticate or why they are refused.
+func (s *Service) resolve(req *core.Request, m *method) *claim {
+	cl := &claim{}
+	t, pathOK := parseRESTPath(req.HTTP.URL.Path)
+	var raw string
+	if !t.webhook {
+		raw = accessTokenOf(req)
 	}
-	refs, portals, bots := c.view()
-	byHost := portalByHost(refs, req.HTTP.Host)
-	var p *principal
-	if t.webhook {
-		p, err = authWebhook(req, t, m, refs, portals, byHost)
-	} else {
-		p, err = s.authToken(req, m, refs, portals, byHost)
+	s.m.db.View(func() error {
+		refs, _ := s.m.index.Get(struct{}{})
+		byHost := portalByHost(refs, req.HTTP.Host)
+		var tok *accessToken
+		if raw != "" {
+			if v, ok := s.m.tokens.Get(raw); ok {
+				tok = &v
+			}
+		}
+		cl.tenant = s.m.claimedTenant(refs, byHost, t, pathOK, tok)
+		if m == nil {
+			return nil
+		}
+		if t.webhook {
+			cl.p, cl.err = s.m.authWebhook(req, t, m, refs, byHost)
+		} else {
+			cl.p, cl.err = s.m.authToken(req, m, raw, tok, refs, byHost)
+		}
+		if cl.p != nil {
+			cl.p.Bots = s.m.chatBots[cl.p.Portal.Name]
+		}
+		return nil
+	})
+	return cl
+}
+
+// portal returns a copy of a portal's settings, nil when it is not defined.
+func (m *model) portal(name string) *portal {
+	if p, ok := m.portals.Get(name); ok {
+		return &p
 	}
-	if p != nil {
-		p.Bots = bots[p.Portal.Name]
-	}
-	return p, err
+	return nil
 }
 
 // portalByHost names the portal whose domain the request's Host is, or "".
@@ -108,12 +144,12 @@ func portalByHost(refs []portalRef, host string) string {
 
 // fallbackPortal is the portal that answers a request no credential ties to
 // a portal: the one its Host names, else the first defined.
-func fallbackPortal(refs []portalRef, portals map[string]*portal, byHost string) *portal {
+func (m *model) fallbackPortal(refs []portalRef, byHost string) *portal {
 	switch {
 	case byHost != "":
-		return portals[byHost]
+		return m.portal(byHost)
 	case len(refs) > 0:
-		return portals[refs[0].Name]
+		return m.portal(refs[0].Name)
 	}
 	return nil
 }
@@ -130,7 +166,7 @@ func docOnlyCheck(p *portal, m *method) error {
 // authWebhook checks an incoming webhook: the portal its Host names (or the
 // first portal holding this user and code), HTTPS when the portal requires
 // it, then the user id and code.
-func authWebhook(req *core.Request, t target, m *method, refs []portalRef, portals map[string]*portal, byHost string) (*principal, error) {
+func (mo *model) authWebhook(req *core.Request, t target, m *method, refs []portalRef, byHost string) (*principal, error) {
 	uid, convErr := strconv.ParseInt(t.userID, 10, 64)
 	var found *portal
 	var hook *webhook
@@ -142,7 +178,7 @@ func authWebhook(req *core.Request, t target, m *method, refs []portalRef, porta
 		}
 	}
 	for _, name := range names {
-		p := portals[name]
+		p := mo.portal(name)
 		if p == nil {
 			continue
 		}
@@ -186,23 +222,13 @@ func accessTokenOf(req *core.Request) string {
 	return ""
 }
 
-// authToken checks an OAuth access token: known, not expired by the
-// emulator clock, and its application still installed on its portal.
-func (s *Service) authToken(req *core.Request, m *method, refs []portalRef, portals map[string]*portal, byHost string) (*principal, error) {
-	raw := accessTokenOf(req)
-	var tok *accessToken
-	if raw != "" {
-		if err := s.deps.Store.View(func(tx *core.Tx) error {
-			var err error
-			tok, err = getDoc[accessToken](tx, tokenKey(raw))
-			return err
-		}); err != nil {
-			return nil, err
-		}
-	}
-	p := fallbackPortal(refs, portals, byHost)
+// authToken checks an OAuth access token (raw, found as tok): known, not
+// expired by the emulator clock, and its application still installed on
+// its portal.
+func (mo *model) authToken(req *core.Request, m *method, raw string, tok *accessToken, refs []portalRef, byHost string) (*principal, error) {
+	p := mo.fallbackPortal(refs, byHost)
 	if tok != nil {
-		p = portals[tok.Portal]
+		p = mo.portal(tok.Portal)
 	}
 	if err := docOnlyCheck(p, m); err != nil {
 		return nil, err

@@ -21,25 +21,10 @@ func callerClientID(c *call) (string, error) {
 	return a.str("CLIENT_ID"), nil
 }
 
-// appBots lists the portal's chat bots (network bots excluded) in id order.
-func appBots(tx *core.Tx, portal string) ([]bot, error) {
-	all, err := scanKind[bot](tx, portal, kindBot)
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, b := range all {
-		if b.NetworkCode == "" {
-			out = append(out, b)
-		}
-	}
-	return out, nil
-}
-
 // botOf resolves the bot a call acts as (the server's getBotId): BOT_ID when
 // sent (unknown: BOT_ID_ERROR; another application's: APP_ID_ERROR), else
 // the first bot of the calling application (none: BOT_ID_ERROR).
-func botOf(_ *core.Tx, c *call) (*bot, error) {
+func botOf(c *call) (*bot, error) {
 	clientID, err := callerClientID(c)
 	if err != nil {
 		return nil, err

@@ -1,47 +1,23 @@
 package bitrix24
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
-func loadChat(tx *core.Tx, portal string, id int64) (*chat, error) {
+// chat returns a copy of a portal's chat, nil when there is none.
+func (m *model) chat(portal string, id int64) *chat {
 	if id <= 0 {
-		return nil, nil
+		return nil
 	}
-	c, _, err := core.GetCached(tx, chatDocs, scopedKey(portal, kindChat, id))
-	return c, err
-}
-
-// chatDocs keeps decoded chats by their stored text for every instance of
-// the process (the same text is the same chat): most methods read one.
-var chatDocs = core.NewDocCache(1024, (*chat).clone)
-
-// clone is a copy of c sharing nothing mutable with it.
-func (c *chat) clone() *chat {
-	out := *c
-	if c.Members != nil { // nil and empty encode differently
-		out.Members = append(make([]int64, 0, len(c.Members)), c.Members...)
+	c, ok := m.chats.Get(scoped{portal, id})
+	if !ok {
+		return nil
 	}
-	if c.Avatar != nil {
-		a := *c.Avatar
-		if a.Data != nil {
-			a.Data = append(make([]byte, 0, len(a.Data)), a.Data...)
-		}
-		out.Avatar = &a
-	}
-	return &out
-}
-
-func putChat(tx *core.Tx, c *chat) error {
-	if c.partial {
-		return fmt.Errorf("chat %d of %s was read in part and cannot be stored", c.ID, c.Portal)
-	}
-	return tx.Put(scopedKey(c.Portal, kindChat, c.ID), c)
+	return &c
 }
 
 // chatIDOf reads the chat a method names: DIALOG_ID ("chatNNN") replaces
@@ -84,22 +60,18 @@ type member struct {
 	active    bool
 }
 
-func lookupMember(tx *core.Tx, portal string, id int64) (member, error) {
+// lookupMember is what the model knows of user id of a portal.
+func (m *model) lookupMember(portal string, id int64) member {
 	if id <= 0 {
-		return member{}, nil
+		return member{}
 	}
-	u, err := getDoc[user](tx, scopedKey(portal, kindUser, id))
-	if err != nil {
-		return member{}, err
+	if u, ok := m.users.Get(scoped{portal, id}); ok {
+		return userMember(&u)
 	}
-	if u != nil {
-		return userMember(u), nil
+	if b, ok := m.bots.Get(scoped{portal, id}); ok {
+		return member{exists: true, bot: true, name: b.Name, active: true}
 	}
-	b, err := getDoc[bot](tx, scopedKey(portal, kindBot, id))
-	if err != nil || b == nil {
-		return member{}, err
-	}
-	return member{exists: true, bot: true, name: b.Name, active: true}, nil
+	return member{}
 }
 
 // userMember is what a portal user's document tells of the member.
@@ -127,8 +99,8 @@ func (s *Service) chatAdd(c *call) (any, error) {
 		return nil, methodError("USERS_EMPTY", "No chat participants")
 	}
 	var id int64
-	err := s.deps.Store.Update(func(tx *core.Tx) error {
-		b, err := botOf(tx, c)
+	err := s.m.db.Update(func(tx *state.Tx) error {
+		b, err := botOf(c)
 		if err != nil {
 			return err
 		}
@@ -142,10 +114,7 @@ func (s *Service) chatAdd(c *call) (any, error) {
 		}
 		members := []int64{b.ID}
 		for _, uid := range append(users, owner) {
-			m, err := lookupMember(tx, portal, uid)
-			if err != nil {
-				return err
-			}
+			m := s.m.lookupMember(portal, uid)
 			if !m.exists || !m.active {
 				return cantCreate
 			}
@@ -153,9 +122,7 @@ func (s *Service) chatAdd(c *call) (any, error) {
 				members = append(members, uid)
 			}
 		}
-		if id, err = tx.NextID(seqName(portal, kindChat)); err != nil {
-			return err
-		}
+		id = tx.Next(seqName(portal, kindChat))
 		ch := &chat{ID: id, Portal: portal, Type: chatTypeChat, Title: strings.TrimSpace(a.str("TITLE")),
 			Description: a.str("DESCRIPTION"), OwnerID: owner, CreatedAt: c.now}
 		if a.str("TYPE") == "OPEN" { // the server compares exactly: "open" is a closed chat
@@ -180,14 +147,11 @@ func (s *Service) chatAdd(c *call) (any, error) {
 			}
 		}
 		if text := strings.TrimSpace(a.str("MESSAGE")); text != "" {
-			if err := postMessage(tx, ch, &message{Kind: messageChat, AuthorID: b.ID, Text: text, URLPreview: true}, c.now); err != nil {
-				return err
-			}
+			s.m.postMessage(tx, ch, &message{Kind: messageChat, AuthorID: b.ID, Text: text, URLPreview: true}, c.now)
 		}
-		if err := setMembers(tx, portal, id, members); err != nil {
-			return err
-		}
-		return putChat(tx, ch)
+		s.m.setMembers(tx, portal, id, members)
+		s.m.chats.Put(tx, *ch)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -214,15 +178,13 @@ func colorName(code string) string {
 }
 
 // postMessage records a message into a chat and moves the chat's counters.
-func postMessage(tx *core.Tx, ch *chat, m *message, now time.Time) error {
-	id, err := tx.NextID(seqName(ch.Portal, kindMessage))
-	if err != nil {
-		return err
-	}
-	m.ID, m.Portal, m.ChatID, m.Date = id, ch.Portal, ch.ID, now
+// The caller stores the chat.
+func (m *model) postMessage(tx *state.Tx, ch *chat, msg *message, now time.Time) {
+	id := tx.Next(seqName(ch.Portal, kindMessage))
+	msg.ID, msg.Portal, msg.ChatID, msg.Date = id, ch.Portal, ch.ID, now
 	ch.LastMessageID = id
 	ch.MessageCount++
-	return tx.Put(scopedKey(ch.Portal, kindMessage, id), m)
+	m.messages.Put(tx, *msg)
 }
 
 // chatEntity is imbot.chat.get's answer for an entity binding.
@@ -243,17 +205,14 @@ func (s *Service) chatGet(c *call) (any, error) {
 	if !a.isSet("ENTITY_TYPE") || !a.isSet("ENTITY_ID") || a.empty("ENTITY_TYPE") || a.empty("ENTITY_ID") {
 		return nil, nil
 	}
-	var found []chat
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		var err error
-		found, err = scanIndex[chat](tx, idxChatEntity, map[string]any{
-			"portal": c.p.Portal.Name, "entity_type": a.str("ENTITY_TYPE"), "entity_id": a.str("ENTITY_ID")})
-		return err
+	var out any
+	s.m.db.View(func() error {
+		if ids := s.m.chatsByEntity[entityID{c.p.Portal.Name, a.str("ENTITY_TYPE"), a.str("ENTITY_ID")}]; len(ids) > 0 {
+			out = chatEntity{ID: ids[0]}
+		}
+		return nil
 	})
-	if err != nil || len(found) == 0 {
-		return nil, err
-	}
-	return chatEntity{ID: found[0].ID}, nil
+	return out, nil
 }
 
 // chatUpdateTitle implements imbot.chat.updateTitle ("Chat title update").
@@ -273,30 +232,25 @@ func (s *Service) chatUpdateTitle(c *call) (any, error) {
 	if title == "" || title == "0" {
 		return nil, methodError("TITLE_EMPTY", "Title can't be empty")
 	}
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		b, err := botOf(tx, c)
+	return true, s.m.db.Update(func(tx *state.Tx) error {
+		b, err := botOf(c)
 		if err != nil {
 			return err
 		}
-		ch, err := loadChat(tx, c.p.Portal.Name, id)
-		if err != nil {
-			return err
-		}
+		ch := s.m.chat(c.p.Portal.Name, id)
 		if err := generalChat(ch); err != nil {
 			return err
 		}
 		if ch != nil && ch.Locks.Rename {
 			return forbidden("ACCESS_ERROR", "This chat cannot be renamed")
 		}
-		in, err := isMember(tx, ch, b.ID)
-		if err != nil {
-			return err
-		}
+		in := s.m.isMember(ch, b.ID)
 		if !in || ch.Title == title {
 			return methodError("WRONG_REQUEST", "This title currently set or chat isn't exists")
 		}
 		ch.Title = title
-		return putChat(tx, ch)
+		s.m.chats.Put(tx, *ch)
+		return nil
 	})
 }
 
@@ -313,30 +267,25 @@ func (s *Service) chatUpdateColor(c *call) (any, error) {
 		return nil, err
 	}
 	color := a.str("COLOR")
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		ch, err := loadChat(tx, c.p.Portal.Name, id)
-		if err != nil {
-			return err
-		}
+	return true, s.m.db.Update(func(tx *state.Tx) error {
+		ch := s.m.chat(c.p.Portal.Name, id)
 		if err := generalChat(ch); err != nil {
 			return err
 		}
 		if !isSafeColor(color) {
 			return methodError("WRONG_COLOR", "This color currently unavailable")
 		}
-		b, err := botOf(tx, c)
+		b, err := botOf(c)
 		if err != nil {
 			return err
 		}
-		in, err := isMember(tx, ch, b.ID)
-		if err != nil {
-			return err
-		}
+		in := s.m.isMember(ch, b.ID)
 		if !in || ch.Color == color {
 			return methodError("WRONG_REQUEST", "This color currently set or chat isn't exists")
 		}
 		ch.Color = color
-		return putChat(tx, ch)
+		s.m.chats.Put(tx, *ch)
+		return nil
 	})
 }
 
@@ -352,15 +301,12 @@ func (s *Service) chatUpdateAvatar(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		b, err := botOf(tx, c)
+	return true, s.m.db.Update(func(tx *state.Tx) error {
+		b, err := botOf(c)
 		if err != nil {
 			return err
 		}
-		ch, err := loadChat(tx, c.p.Portal.Name, id)
-		if err != nil {
-			return err
-		}
+		ch := s.m.chat(c.p.Portal.Name, id)
 		if err := generalChat(ch); err != nil {
 			return err
 		}
@@ -371,15 +317,13 @@ func (s *Service) chatUpdateAvatar(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		in, err := isMember(tx, ch, b.ID)
-		if err != nil {
-			return err
-		}
+		in := s.m.isMember(ch, b.ID)
 		if !in {
 			return methodError("WRONG_REQUEST", "Chat isn't exists")
 		}
 		ch.Avatar = av
-		return putChat(tx, ch)
+		s.m.chats.Put(tx, *ch)
+		return nil
 	})
 }
 
@@ -398,26 +342,21 @@ func (s *Service) chatSetOwner(c *call) (any, error) {
 	if newOwner <= 0 {
 		return nil, errUserIDEmpty()
 	}
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		b, err := botOf(tx, c)
+	return true, s.m.db.Update(func(tx *state.Tx) error {
+		b, err := botOf(c)
 		if err != nil {
 			return err
 		}
-		ch, err := loadChat(tx, c.p.Portal.Name, id)
-		if err != nil {
-			return err
-		}
+		ch := s.m.chat(c.p.Portal.Name, id)
 		if err := generalChat(ch); err != nil {
 			return err
 		}
-		in, err := isMember(tx, ch, newOwner)
-		if err != nil {
-			return err
-		}
+		in := s.m.isMember(ch, newOwner)
 		if !in || ch.OwnerID != b.ID || newOwner == ch.OwnerID {
 			return methodError("WRONG_REQUEST", "Change owner can only owner and user must be member in chat")
 		}
 		ch.OwnerID = newOwner
-		return putChat(tx, ch)
+		s.m.chats.Put(tx, *ch)
+		return nil
 	})
 }

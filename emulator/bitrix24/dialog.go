@@ -144,28 +144,18 @@ func (s *Service) dialogObject(c *call, v *core.Value) (any, error) {
 	}
 	noAccess := forbidden("ACCESS_ERROR", "You do not have access to the specified dialog")
 	var out chatObject
-	err := s.deps.Store.View(func(tx *core.Tx) error {
+	err := s.m.db.View(func() error {
 		if isUser {
-			m, err := lookupMember(tx, c.p.Portal.Name, userID)
-			if err != nil {
-				return err
-			}
-			if !m.exists {
+			if m := s.m.lookupMember(c.p.Portal.Name, userID); !m.exists {
 				return noAccess
 			}
 			return methodError("ACCESS_ERROR", "You don't have access to this chat")
 		}
-		ch, err := loadChat(tx, c.p.Portal.Name, chatID)
-		if err != nil {
-			return err
-		}
+		ch := s.m.chat(c.p.Portal.Name, chatID)
 		if ch == nil {
 			return noAccess
 		}
-		members, err := chatMembers(tx, ch)
-		if err != nil {
-			return err
-		}
+		members := s.m.chatMembers(ch)
 		if !containsID(members, c.p.UserID) && ch.Type != chatTypeOpen {
 			return noAccess
 		}

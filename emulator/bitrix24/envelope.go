@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -47,62 +46,20 @@ func newTimeBlock(start, finish time.Time) timeBlock {
 		DateStart: phpDate(start), DateFinish: phpDate(finish)}
 }
 
-// lastDate is the most recent phpDate: every answer writes two dates, and
-// under load most of them fall in the same second.
-var lastDate atomic.Pointer[formattedDate]
-
-type formattedDate struct {
-	unix int64
-	text string
-}
-
 // phpDate is t in UTC as PHP's date('c').
-func phpDate(t time.Time) string {
-	sec := t.Unix()
-	if d := lastDate.Load(); d != nil && d.unix == sec {
-		return d.text
-	}
-	text := t.UTC().Format(dateLayout)
-	lastDate.Store(&formattedDate{unix: sec, text: text})
-	return text
-}
+func phpDate(t time.Time) string { return t.UTC().Format(dateLayout) }
 
 // phpFloat encodes like PHP's json_encode of a float: the shortest
 // round-tripping digits, and a ".0" on whole numbers.
 type phpFloat float64
 
 // MarshalJSON implements json.Marshaler.
-func (f phpFloat) MarshalJSON() ([]byte, error) { return f.appendJSON(nil), nil }
-
-func (f phpFloat) appendJSON(b []byte) []byte {
-	start := len(b)
-	b = strconv.AppendFloat(b, float64(f), 'f', -1, 64)
-	if !bytes.ContainsAny(b[start:], ".eE") {
+func (f phpFloat) MarshalJSON() ([]byte, error) {
+	b := strconv.AppendFloat(nil, float64(f), 'f', -1, 64)
+	if !bytes.ContainsAny(b, ".eE") {
 		b = append(b, ".0"...)
 	}
-	return b
-}
-
-// MarshalJSON implements json.Marshaler: the same bytes the fields' tags
-// give, written directly (every Bitrix24 answer carries a time block).
-// The dates are ASCII digits and punctuation, which JSON needs no escape
-// for.
-func (t timeBlock) MarshalJSON() ([]byte, error) { return t.appendJSON(make([]byte, 0, 160)), nil }
-
-func (t timeBlock) appendJSON(b []byte) []byte {
-	b = append(b, `{"start":`...)
-	b = strconv.AppendInt(b, t.Start, 10)
-	b = append(b, `,"finish":`...)
-	b = t.Finish.appendJSON(b)
-	b = append(b, `,"duration":`...)
-	b = t.Duration.appendJSON(b)
-	b = append(b, `,"processing":`...)
-	b = strconv.AppendInt(b, t.Processing, 10)
-	b = append(b, `,"date_start":"`...)
-	b = append(b, t.DateStart...)
-	b = append(b, `","date_finish":"`...)
-	b = append(b, t.DateFinish...)
-	return append(b, `"}`...)
+	return b, nil
 }
 
 // ordered is a PHP array with string keys in insertion order: a JSON
@@ -192,60 +149,10 @@ func encode(status int, v any) *core.Response {
 	return &core.Response{Status: status, Header: h, Raw: phpEscape(raw), ContentType: "application/json; charset=utf-8"}
 }
 
-// successHeaders are the server's headers on a success answer, one map for
-// every answer: core.Response.Write only reads it (error answers, whose
-// headers the adapter may add to, get a map of their own from encode).
-var successHeaders = http.Header{
-	"Access-Control-Allow-Origin":  corsOrigin,
-	"Access-Control-Allow-Headers": corsHeaders,
-	"X-Content-Type-Options":       noSniff,
-}
-
-// encodeSuccess is encode(200, success{result, tb}) written directly: the
-// bytes are the same (a test compares both over every kind of result), at
-// a fraction of the cost, since every call answers through it. The time
-// block holds no string that needs escaping, so only the result goes
-// through phpEscape; a list of ids, the commonest result, is written
-// without reflection.
+// encodeSuccess is the success envelope of a call's result, timed by tb:
+// every answer of a method renders here.
 func encodeSuccess(result any, tb timeBlock) *core.Response {
-	b := make([]byte, 0, 256)
-	b = append(b, `{"result":`...)
-	switch r := result.(type) {
-	case []int64:
-		b = appendIDs(b, r)
-	case bool:
-		b = strconv.AppendBool(b, r)
-	case int64:
-		b = strconv.AppendInt(b, r, 10)
-	case int:
-		b = strconv.AppendInt(b, int64(r), 10)
-	default:
-		raw, err := json.Marshal(result)
-		if err != nil {
-			return encode(http.StatusOK, success{Result: result, Time: tb}) // its error answer
-		}
-		b = appendPHPEscaped(b, raw)
-	}
-	b = append(b, `,"time":`...)
-	b = tb.appendJSON(b)
-	b = append(b, '}')
-	return &core.Response{Status: http.StatusOK, Header: successHeaders, Raw: b, ContentType: "application/json; charset=utf-8"}
-}
-
-// appendIDs appends ids as a JSON array of integers, as encoding/json
-// does (nil is null).
-func appendIDs(b []byte, ids []int64) []byte {
-	if ids == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return append(b, ']')
+	return encode(http.StatusOK, success{Result: result, Time: tb})
 }
 
 // phpEscape rewrites the string escapes of Go's JSON into PHP's: inside

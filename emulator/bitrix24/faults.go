@@ -3,6 +3,7 @@ package bitrix24
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -84,42 +85,35 @@ func (s *Service) RateLimitError() *core.APIError { return errQueryLimit() }
 // ClaimedTenant names the portal a request claims to act for, before its
 // credentials are checked: the portal its Host names, else the first portal
 // holding its webhook, else the portal of its access token; "" when none.
+// What it finds of the credentials stays in Request.Principal for the
+// route's auth, so that a request's credentials are read once.
 func (s *Service) ClaimedTenant(req *core.Request) string {
-	c, err := s.snapshot()
-	if err != nil {
+	cl := s.resolve(req, s.methods[strings.TrimPrefix(req.Route, vendorName+".")])
+	req.Principal = cl
+	return cl.tenant
+}
+
+// claimedTenant is ClaimedTenant over what resolve read: the portal
+// index, the Host's portal, the path and the access token.
+func (m *model) claimedTenant(refs []portalRef, byHost string, t target, pathOK bool, tok *accessToken) string {
+	switch {
+	case byHost != "":
+		return tenant(byHost)
+	case !pathOK:
 		return ""
-	}
-	refs, portals, _ := c.view()
-	if name := portalByHost(refs, req.HTTP.Host); name != "" {
-		return tenant(name)
-	}
-	t, ok := parseRESTPath(req.HTTP.URL.Path)
-	if !ok {
-		return ""
-	}
-	if t.webhook {
+	case t.webhook:
 		uid, err := strconv.ParseInt(t.userID, 10, 64)
 		if err != nil {
 			return ""
 		}
 		for _, r := range refs {
-			if p := portals[r.Name]; p != nil && p.webhook(uid, t.code) != nil {
+			if p, ok := m.portals.Get(r.Name); ok && p.webhook(uid, t.code) != nil {
 				return tenant(p.Name)
 			}
 		}
 		return ""
+	case tok != nil:
+		return tenant(tok.Portal)
 	}
-	raw := accessTokenOf(req)
-	if raw == "" {
-		return ""
-	}
-	var tok *accessToken
-	_ = s.deps.Store.View(func(tx *core.Tx) error {
-		tok, err = getDoc[accessToken](tx, tokenKey(raw))
-		return err
-	})
-	if tok == nil {
-		return ""
-	}
-	return tenant(tok.Portal)
+	return ""
 }

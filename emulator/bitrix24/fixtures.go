@@ -5,10 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // fixtureSection is the "bitrix24" section of a fixture or seed document
@@ -130,30 +131,29 @@ var neverExpires = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 
 // applyFixtures writes a validated section; now (the emulator clock) dates
 // what the fixtures leave undated.
-func (s *Service) applyFixtures(tx *core.Tx, raw json.RawMessage) error {
+func (s *Service) applyFixtures(tx *state.Tx, raw json.RawMessage) error {
 	var sec fixtureSection
 	if err := json.Unmarshal(raw, &sec); err != nil {
 		return fmt.Errorf("bitrix24 fixtures: %w", err)
 	}
 	now := s.deps.Clock.Now()
 	for i := range sec.Portals {
-		if err := applyPortal(tx, &sec.Portals[i], fmt.Sprintf("portals/%d", i), now); err != nil {
+		if err := s.m.applyPortal(tx, &sec.Portals[i], fmt.Sprintf("portals/%d", i), now); err != nil {
 			return fmt.Errorf("bitrix24 fixtures: %w", err)
 		}
 	}
-	return stampGeneration(tx)
+	return nil
 }
 
-func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error {
-	p, err := getDoc[portal](tx, portalKey(fp.Name))
-	if err != nil {
-		return err
-	}
-	if p == nil {
+func (m *model) applyPortal(tx *state.Tx, fp *fixturePortal, at string, now time.Time) error {
+	p, ok := m.portals.Get(fp.Name)
+	if !ok {
 		sum := md5.Sum([]byte("chatemu portal " + fp.Name))
-		p = &portal{Name: fp.Name, Domain: fp.Name + ".bitrix24.com", MemberID: hex.EncodeToString(sum[:]),
+		p = portal{Name: fp.Name, Domain: fp.Name + ".bitrix24.com", MemberID: hex.EncodeToString(sum[:]),
 			RateLimit: rateLimit{Burst: defaultBurst, DrainPerSecond: defaultDrain}}
 	}
+	// the stored row shares its lists: change copies of them
+	p.Webhooks, p.Apps = slices.Clone(p.Webhooks), slices.Clone(p.Apps)
 	if fp.Domain != nil {
 		p.Domain = *fp.Domain
 	}
@@ -195,12 +195,8 @@ func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error
 			p.Apps = append(p.Apps, a)
 		}
 	}
-	if err := tx.Put(portalKey(p.Name), p); err != nil {
-		return err
-	}
-	if err := indexPortal(tx, p); err != nil {
-		return err
-	}
+	m.portals.Put(tx, p)
+	m.indexPortal(tx, &p)
 	for i, ft := range fp.Tokens {
 		if p.app(ft.ClientID) == nil {
 			return fmt.Errorf("%s/tokens/%d: no app with client_id %q on portal %s", at, i, ft.ClientID, p.Name)
@@ -211,14 +207,9 @@ func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error
 		}
 		t := accessToken{Token: ft.AccessToken, RefreshToken: ft.RefreshToken, Portal: p.Name, ClientID: ft.ClientID,
 			UserID: ft.UserID, ExpiresAt: exp}
-		if err := tx.Put(tokenKey(t.Token), t); err != nil {
-			return err
-		}
+		m.tokens.Put(tx, t)
 		if t.RefreshToken != "" {
-			r := refreshToken{Token: t.RefreshToken, Portal: p.Name, ClientID: t.ClientID, UserID: t.UserID}
-			if err := tx.Put(refreshKey(r.Token), r); err != nil {
-				return err
-			}
+			m.refreshes.Put(tx, refreshToken{Token: t.RefreshToken, Portal: p.Name, ClientID: t.ClientID, UserID: t.UserID})
 		}
 	}
 	for _, fu := range fp.Users {
@@ -227,29 +218,20 @@ func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error
 		if fu.Active != nil {
 			u.Active = *fu.Active
 		}
-		if err := putBumped(tx, p.Name, kindUser, u.ID, scopedKey(p.Name, kindUser, u.ID), u); err != nil {
-			return err
-		}
+		m.users.Put(tx, u)
 	}
 	for _, fb := range fp.Bots {
 		b := bot{ID: fb.ID, Portal: p.Name, Code: fb.Code, Name: fb.Name, ClientID: fb.ClientID, Type: fb.Type, OpenLine: fb.OpenLine}
 		if b.Type == "" {
 			b.Type = "B"
 		}
-		// bots are users: one id sequence for both
-		if err := putBumped(tx, p.Name, kindUser, b.ID, scopedKey(p.Name, kindBot, b.ID), b); err != nil {
-			return err
-		}
+		m.bots.Put(tx, b)
 	}
 	for _, fc := range fp.Chats {
 		c := fixtureChatDoc(p.Name, &fc, now)
-		if err := putBumped(tx, p.Name, kindChat, c.ID, scopedKey(p.Name, kindChat, c.ID), c); err != nil {
-			return err
-		}
+		m.chats.Put(tx, c)
 		// the fixture's "users" list becomes member documents, in its order
-		if err := setMembers(tx, p.Name, c.ID, fc.Users); err != nil {
-			return err
-		}
+		m.setMembers(tx, p.Name, c.ID, fc.Users)
 	}
 	for _, fl := range fp.OpenLines {
 		l := openLine{ID: fl.ID, Portal: p.Name, Code: fl.Code, Name: fl.Name, Active: true, Greeting: fl.Greeting,
@@ -260,41 +242,22 @@ func applyPortal(tx *core.Tx, fp *fixturePortal, at string, now time.Time) error
 		if l.Queue == nil {
 			l.Queue = []int64{}
 		}
-		if err := putBumped(tx, p.Name, kindLine, l.ID, scopedKey(p.Name, kindLine, l.ID), l); err != nil {
-			return err
-		}
+		m.lines.Put(tx, l)
 	}
 	for i, fs := range fp.Sessions {
-		ss, err := fixtureSessionDoc(tx, p.Name, &fs, now)
+		ss, err := m.fixtureSessionDoc(p.Name, &fs, now)
 		if err != nil {
 			return fmt.Errorf("%s/sessions/%d: %w", at, i, err)
 		}
-		if err := putBumped(tx, p.Name, kindSession, ss.ID, scopedKey(p.Name, kindSession, ss.ID), ss); err != nil {
-			return err
-		}
+		m.sessions.Put(tx, ss)
 	}
 	return nil
 }
 
-// putBumped stores a document and moves the portal's sequence for seq
-// above its id.
-func putBumped(tx *core.Tx, portalName, seq string, id int64, key string, v any) error {
-	if err := tx.BumpID(seqName(portalName, seq), id); err != nil {
-		return err
-	}
-	return tx.Put(key, v)
-}
-
 // indexPortal records the portal in the portal index (fixture order).
-func indexPortal(tx *core.Tx, p *portal) error {
-	refs, err := getDoc[[]portalRef](tx, portalIndexKey)
-	if err != nil {
-		return err
-	}
-	var list []portalRef
-	if refs != nil {
-		list = *refs
-	}
+func (m *model) indexPortal(tx *state.Tx, p *portal) {
+	old, _ := m.index.Get(struct{}{})
+	list := slices.Clone(old)
 	found := false
 	for i := range list {
 		if list[i].Name == p.Name {
@@ -304,7 +267,7 @@ func indexPortal(tx *core.Tx, p *portal) error {
 	if !found {
 		list = append(list, portalRef{Name: p.Name, Domain: p.Domain})
 	}
-	return tx.Put(portalIndexKey, list)
+	m.index.Put(tx, list)
 }
 
 func fixtureChatDoc(portalName string, fc *fixtureChat, now time.Time) chat {
@@ -332,22 +295,15 @@ func fixtureChatDoc(portalName string, fc *fixtureChat, now time.Time) chat {
 	return c
 }
 
-func fixtureSessionDoc(tx *core.Tx, portalName string, fs *fixtureSession, now time.Time) (*session, error) {
-	c, err := getDoc[chat](tx, scopedKey(portalName, kindChat, fs.ChatID))
-	if err != nil {
-		return nil, err
+func (m *model) fixtureSessionDoc(portalName string, fs *fixtureSession, now time.Time) (session, error) {
+	if !m.chats.Has(scoped{portalName, fs.ChatID}) {
+		return session{}, fmt.Errorf("chat %d is not defined", fs.ChatID)
 	}
-	if c == nil {
-		return nil, fmt.Errorf("chat %d is not defined", fs.ChatID)
+	l, ok := m.lines.Get(scoped{portalName, fs.LineID})
+	if !ok {
+		return session{}, fmt.Errorf("open line %d is not defined", fs.LineID)
 	}
-	l, err := getDoc[openLine](tx, scopedKey(portalName, kindLine, fs.LineID))
-	if err != nil {
-		return nil, err
-	}
-	if l == nil {
-		return nil, fmt.Errorf("open line %d is not defined", fs.LineID)
-	}
-	ss := &session{ID: fs.ID, Portal: portalName, ChatID: fs.ChatID, LineID: fs.LineID, ClientID: fs.ClientID,
+	ss := session{ID: fs.ID, Portal: portalName, ChatID: fs.ChatID, LineID: fs.LineID, ClientID: fs.ClientID,
 		Status: fs.Status, OperatorID: fs.OperatorID, QueueID: fs.QueueID, StartedAt: now}
 	if ss.Status == "" {
 		ss.Status = sessionBot

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // DefaultPortal is the portal of the default fixtures.
@@ -118,34 +119,25 @@ func (ss *session) view() *SessionView {
 // Portals lists the portals' names in fixture order.
 func (s *Service) Portals() ([]string, error) {
 	var names []string
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		refs, err := getDoc[[]portalRef](tx, portalIndexKey)
-		if refs != nil {
-			for _, r := range *refs {
-				names = append(names, r.Name)
-			}
+	s.m.db.View(func() error {
+		refs, _ := s.m.index.Get(struct{}{})
+		for _, r := range refs {
+			names = append(names, r.Name)
 		}
-		return err
+		return nil
 	})
-	return names, err
+	return names, nil
 }
 
 // Chat returns a chat of a portal; a missing chat is a not-found error.
 func (s *Service) Chat(portal string, id int64) (*ChatView, error) {
 	var out *ChatView
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		c, err := loadChat(tx, portal, id)
-		if err != nil {
-			return err
-		}
+	err := s.m.db.View(func() error {
+		c := s.m.chat(portal, id)
 		if c == nil {
 			return notFound("portal %s has no chat %d", portal, id)
 		}
-		members, err := chatMembers(tx, c)
-		if err != nil {
-			return err
-		}
-		out = c.view(members)
+		out = c.view(s.m.chatMembers(c))
 		return nil
 	})
 	return out, err
@@ -155,11 +147,8 @@ func (s *Service) Chat(portal string, id int64) (*ChatView, error) {
 func (s *Service) ChatAvatar(portal string, id int64) ([]byte, string, error) {
 	var data []byte
 	var mime string
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		c, err := loadChat(tx, portal, id)
-		if err != nil {
-			return err
-		}
+	err := s.m.db.View(func() error {
+		c := s.m.chat(portal, id)
 		if c == nil || c.Avatar == nil {
 			return notFound("portal %s has no avatar for chat %d", portal, id)
 		}
@@ -171,38 +160,33 @@ func (s *Service) ChatAvatar(portal string, id int64) ([]byte, string, error) {
 
 // Messages returns the messages posted into a chat, oldest first.
 func (s *Service) Messages(portal string, chatID int64) ([]MessageView, error) {
-	return s.messages(portal, idxMessageChat, map[string]any{"portal": portal, "chat_id": chatID}, func(m *message) bool { return true })
+	return s.messages(portal, s.m.chatMessages, func(m *message) bool { return true }, chatID)
 }
 
 // NetworkMessages returns the open-channel messages sent to a user
 // (imopenlines.network.message.add), oldest first.
 func (s *Service) NetworkMessages(portal string, userID int64) ([]MessageView, error) {
-	return s.messages(portal, idxMessageUser, map[string]any{"portal": portal, "to_user_id": userID},
-		func(m *message) bool { return m.Kind == messageNetwork })
+	return s.messages(portal, s.m.userMessages, func(m *message) bool { return m.Kind == messageNetwork }, userID)
 }
 
-func (s *Service) messages(portal, index string, pivot map[string]any, keep func(*message) bool) ([]MessageView, error) {
+func (s *Service) messages(portal string, by map[scoped][]int64, keep func(*message) bool, id int64) ([]MessageView, error) {
 	out := []MessageView{}
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		all, err := scanIndex[message](tx, index, pivot)
-		for i := range all {
-			if keep(&all[i]) {
-				out = append(out, all[i].view())
+	s.m.db.View(func() error {
+		for _, mid := range by[scoped{portal, id}] {
+			if m, ok := s.m.messages.Get(scoped{portal, mid}); ok && keep(&m) {
+				out = append(out, m.view())
 			}
 		}
-		return err
+		return nil
 	})
-	return out, err
+	return out, nil
 }
 
 // Session returns a chat's latest open-line session.
 func (s *Service) Session(portal string, chatID int64) (*SessionView, error) {
 	var out *SessionView
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		ss, err := currentSession(tx, portal, chatID)
-		if err != nil {
-			return err
-		}
+	err := s.m.db.View(func() error {
+		ss := s.m.currentSession(portal, chatID)
 		if ss == nil {
 			return notFound("portal %s has no open-line session in chat %d", portal, chatID)
 		}
@@ -218,28 +202,19 @@ func (s *Service) Session(portal string, chatID int64) (*SessionView, error) {
 func (s *Service) StartSession(portal string, lineID, clientID int64, text string) (*SessionView, error) {
 	now := s.deps.Clock.Now()
 	var out *SessionView
-	err := s.deps.Store.Update(func(tx *core.Tx) error {
-		l, err := getDoc[openLine](tx, scopedKey(portal, kindLine, lineID))
-		if err != nil {
-			return err
-		}
-		if l == nil {
+	err := s.m.db.Update(func(tx *state.Tx) error {
+		l, ok := s.m.lines.Get(scoped{portal, lineID})
+		if !ok {
 			return notFound("portal %s has no open line %d", portal, lineID)
 		}
 		if !l.Active {
 			return core.VendorError(http.StatusConflict, "INACTIVE", fmt.Sprintf("open line %d is inactive", lineID))
 		}
-		client, err := lookupMember(tx, portal, clientID)
-		if err != nil {
-			return err
-		}
+		client := s.m.lookupMember(portal, clientID)
 		if !client.exists || client.bot {
 			return notFound("portal %s has no user %d", portal, clientID)
 		}
-		chatID, err := tx.NextID(seqName(portal, kindChat))
-		if err != nil {
-			return err
-		}
+		chatID := tx.Next(seqName(portal, kindChat))
 		ch := &chat{ID: chatID, Portal: portal, Type: chatTypeLines, Title: client.name + " - " + l.Name, OwnerID: l.BotID,
 			Color: defaultColor(chatID), EntityType: "LINES",
 			EntityID:  "livechat|" + strconv.FormatInt(l.ID, 10) + "|" + strconv.FormatInt(chatID, 10) + "|" + strconv.FormatInt(clientID, 10),
@@ -248,21 +223,12 @@ func (s *Service) StartSession(portal string, lineID, clientID int64, text strin
 		if l.BotID > 0 {
 			members = []int64{l.BotID, clientID}
 		}
-		if err := setMembers(tx, portal, chatID, members); err != nil {
-			return err
-		}
+		s.m.setMembers(tx, portal, chatID, members)
 		if text != "" {
-			if err := postMessage(tx, ch, &message{Kind: messageChat, AuthorID: clientID, Text: text, URLPreview: true}, now); err != nil {
-				return err
-			}
+			s.m.postMessage(tx, ch, &message{Kind: messageChat, AuthorID: clientID, Text: text, URLPreview: true}, now)
 		}
-		if err := putChat(tx, ch); err != nil {
-			return err
-		}
-		id, err := tx.NextID(seqName(portal, kindSession))
-		if err != nil {
-			return err
-		}
+		s.m.chats.Put(tx, *ch)
+		id := tx.Next(seqName(portal, kindSession))
 		ss := &session{ID: id, Portal: portal, ChatID: chatID, LineID: l.ID, ClientID: clientID, Status: sessionBot,
 			OperatorID: l.BotID, BotID: l.BotID, StartedAt: now}
 		if l.BotID == 0 {
@@ -270,7 +236,8 @@ func (s *Service) StartSession(portal string, lineID, clientID int64, text strin
 		}
 		ss.record(now, "start", clientID, "")
 		out = ss.view()
-		return putSession(tx, ss)
+		s.m.sessions.Put(tx, *ss)
+		return nil
 	})
 	return out, err
 }
@@ -281,18 +248,12 @@ func (s *Service) StartSession(portal string, lineID, clientID int64, text strin
 func (s *Service) AnswerSession(portal string, chatID, operatorID int64) (*SessionView, error) {
 	now := s.deps.Clock.Now()
 	var out *SessionView
-	err := s.deps.Store.Update(func(tx *core.Tx) error {
-		ss, err := currentSession(tx, portal, chatID)
-		if err != nil {
-			return err
-		}
+	err := s.m.db.Update(func(tx *state.Tx) error {
+		ss := s.m.currentSession(portal, chatID)
 		if ss == nil || !ss.active() {
 			return notFound("portal %s has no open session in chat %d", portal, chatID)
 		}
-		m, err := lookupMember(tx, portal, operatorID)
-		if err != nil {
-			return err
-		}
+		m := s.m.lookupMember(portal, operatorID)
 		if !m.exists || m.bot {
 			return notFound("portal %s has no employee %d", portal, operatorID)
 		}
@@ -302,11 +263,10 @@ func (s *Service) AnswerSession(portal string, chatID, operatorID int64) (*Sessi
 		}
 		ss.Status, ss.OperatorID, ss.QueueID = sessionOperator, operatorID, 0
 		ss.record(now, "answer", operatorID, "")
-		if err := handOver(tx, ss, ss.BotID, operatorID, false); err != nil {
-			return err
-		}
+		s.m.handOver(tx, ss, ss.BotID, operatorID, false)
 		out = ss.view()
-		return putSession(tx, ss)
+		s.m.sessions.Put(tx, *ss)
+		return nil
 	})
 	return out, err
 }

@@ -1,192 +1,104 @@
 package bitrix24
 
 import (
-	"cmp"
-	"encoding/json"
-	"fmt"
 	"slices"
-	"strconv"
 
-	"github.com/tidwall/gjson"
-
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // Chat membership is stored one document per member (chatMember), not as
 // a list inside the chat document, so that adding or removing a member
-// writes one small document whatever the chat's size. A chat's member keys
-// share a prefix, so its members are a key range; each document's "order"
-// (from a sequence) is its join order.
+// writes one small document whatever the chat's size. Each document's
+// "order" (from a sequence) is its join order; the model keeps every
+// chat's members in that order (model.chatMembers).
 //
 // A chat document written by an earlier version still holds its members
 // as a list (chat.Members): the helpers below read that list as it is, and
 // the first change of membership turns it into member documents.
 
 // isMember reports whether user id is a member of ch (false for no chat).
-func isMember(tx *core.Tx, ch *chat, id int64) (bool, error) {
+func (m *model) isMember(ch *chat, id int64) bool {
 	if ch == nil {
-		return false, nil
+		return false
 	}
 	if ch.Members != nil {
-		return containsID(ch.Members, id), nil
+		return containsID(ch.Members, id)
 	}
-	if id <= 0 {
-		return false, nil
-	}
-	_, found, err := tx.GetRaw(memberKey(ch.Portal, ch.ID, id))
-	return found, err
+	return id > 0 && m.members.Has(memberID{ch.Portal, ch.ID, id})
 }
 
-// chatMembers returns the members of ch in joining order (never nil).
-func chatMembers(tx *core.Tx, ch *chat) ([]int64, error) {
+// chatMembers returns the members of ch in joining order (never nil): a
+// copy, which the caller may keep.
+func (m *model) chatMembers(ch *chat) []int64 {
 	if ch.Members != nil {
-		return append([]int64{}, ch.Members...), nil
+		return append([]int64{}, ch.Members...)
 	}
-	return memberIDs(tx, ch.Portal, ch.ID)
+	return m.memberIDs(ch.Portal, ch.ID)
 }
 
-// memberIDs reads the member documents of a chat in joining order. A
-// chat's member keys share one prefix (memberKey), so they are found by a
-// key range, and sorted by their join order here: chats are small, and
-// no index has to be kept up to date on every join. Each document is read
-// as encoding/json decodes a chatMember: through gjson when its two fields
-// are plainly there, else decoded whole.
-func memberIDs(tx *core.Tx, portal string, chatID int64) ([]int64, error) {
-	prefix := memberKeyPrefix(portal, chatID)
-	var members []chatMember
-	var decodeErr error
-	// ';' follows ':', so the range holds exactly the keys under prefix.
-	err := tx.ScanKeyRange(prefix+":", prefix+";", func(key, raw string) bool {
-		m, ok := memberOf(raw)
-		if !ok {
-			if decodeErr = json.Unmarshal([]byte(raw), &m); decodeErr != nil {
-				decodeErr = fmt.Errorf("decoding %s: %w", key, decodeErr)
-				return false
-			}
-		}
-		members = append(members, m)
-		return true
-	})
-	if err == nil {
-		err = decodeErr
+// memberIDs are the member documents' users of a chat in joining order.
+func (m *model) memberIDs(portal string, chatID int64) []int64 {
+	out := []int64{}
+	if l := m.memberLists[scoped{portal, chatID}]; l != nil {
+		out = append(make([]int64, 0, len(l.users)), l.users...)
 	}
-	if err != nil {
-		return nil, err
-	}
-	// Stable: equal orders keep key (user id) order.
-	slices.SortStableFunc(members, func(a, b chatMember) int { return cmp.Compare(a.Order, b.Order) })
-	out := make([]int64, len(members))
-	for i, m := range members {
-		out[i] = m.UserID
-	}
-	return out, nil
-}
-
-// memberOf reads a member document's user id and order without decoding
-// the rest; ok is false when encoding/json might read them otherwise
-// (invalid JSON, another type, a name in another case or repeated).
-func memberOf(raw string) (m chatMember, ok bool) {
-	if !gjson.Valid(raw) || !exactFields(gjson.Parse(raw), "user_id", "order") {
-		return m, false
-	}
-	f := gjson.GetMany(raw, "user_id", "order")
-	id, err1 := strconv.ParseInt(f[0].Raw, 10, 64)
-	order, err2 := strconv.ParseInt(f[1].Raw, 10, 64)
-	switch {
-	case f[0].Type != gjson.Number || err1 != nil:
-		return m, false
-	case f[1].Type == gjson.Null || !f[1].Exists():
-		order = 0
-	case f[1].Type != gjson.Number || err2 != nil:
-		return m, false
-	}
-	return chatMember{UserID: id, Order: order}, true
+	return out
 }
 
 // ownMembers makes sure ch's members are member documents: a chat that
 // still holds a list has it converted (and the chat rewritten without it).
-func ownMembers(tx *core.Tx, ch *chat) error {
+func (m *model) ownMembers(tx *state.Tx, ch *chat) {
 	if ch.Members == nil {
-		return nil
+		return
 	}
 	legacy := ch.Members
 	ch.Members = nil
-	if err := setMembers(tx, ch.Portal, ch.ID, legacy); err != nil {
-		return err
-	}
-	return putChat(tx, ch)
+	m.setMembers(tx, ch.Portal, ch.ID, legacy)
+	m.chats.Put(tx, *ch)
 }
 
 // setMembers replaces a chat's members with ids, in that joining order
 // (repeated ids join once).
-func setMembers(tx *core.Tx, portal string, chatID int64, ids []int64) error {
-	old, err := memberIDs(tx, portal, chatID)
-	if err != nil {
-		return err
-	}
-	for _, id := range old {
-		if err := tx.Delete(memberKey(portal, chatID, id)); err != nil {
-			return err
-		}
+func (m *model) setMembers(tx *state.Tx, portal string, chatID int64, ids []int64) {
+	for _, id := range m.memberIDs(portal, chatID) {
+		m.members.Delete(tx, memberID{portal, chatID, id})
 	}
 	for i, id := range ids {
-		if containsID(ids[:i], id) {
+		if slices.Contains(ids[:i], id) {
 			continue
 		}
-		if err := joinChat(tx, portal, chatID, id); err != nil {
-			return err
-		}
+		m.joinChat(tx, portal, chatID, id)
 	}
-	return nil
 }
 
 // addMember makes user id, not a member yet, the newest member of ch (a
 // member list ch still holds becomes member documents first).
-func addMember(tx *core.Tx, ch *chat, id int64) error {
-	if err := ownMembers(tx, ch); err != nil {
-		return err
-	}
-	return joinChat(tx, ch.Portal, ch.ID, id)
+func (m *model) addMember(tx *state.Tx, ch *chat, id int64) {
+	m.ownMembers(tx, ch)
+	m.joinChat(tx, ch.Portal, ch.ID, id)
 }
 
-func joinChat(tx *core.Tx, portal string, chatID, id int64) error {
-	order, err := tx.NextID(seqName(portal, kindChatUser))
-	if err != nil {
-		return err
-	}
-	m := chatMember{Portal: portal, ChatID: chatID, UserID: id, Order: order}
-	return tx.PutRaw(memberKey(portal, chatID, id), string(m.appendJSON(make([]byte, 0, 96))))
-}
-
-// appendJSON appends m encoded exactly as encoding/json encodes it. Every
-// membership change writes one inside the write transaction, where the
-// reflection-driven encoder cost more than the rest of the document's
-// preparation.
-func (m *chatMember) appendJSON(b []byte) []byte {
-	b = append(b, `{"portal":`...)
-	b = core.AppendJSONString(b, m.Portal)
-	b = append(b, `,"chat_id":`...)
-	b = strconv.AppendInt(b, m.ChatID, 10)
-	b = append(b, `,"user_id":`...)
-	b = strconv.AppendInt(b, m.UserID, 10)
-	b = append(b, `,"order":`...)
-	b = strconv.AppendInt(b, m.Order, 10)
-	return append(b, '}')
+func (m *model) joinChat(tx *state.Tx, portal string, chatID, id int64) {
+	order := tx.Next(seqName(portal, kindChatUser))
+	m.members.Put(tx, chatMember{Portal: portal, ChatID: chatID, UserID: id, Order: order})
 }
 
 // dropMember removes user id from ch's members (a non-member is no error).
-func dropMember(tx *core.Tx, ch *chat, id int64) error {
-	if err := ownMembers(tx, ch); err != nil {
-		return err
-	}
-	return tx.Delete(memberKey(ch.Portal, ch.ID, id))
+func (m *model) dropMember(tx *state.Tx, ch *chat, id int64) {
+	m.ownMembers(tx, ch)
+	m.members.Delete(tx, memberID{ch.Portal, ch.ID, id})
 }
 
 // firstMember is ch's longest-standing member, 0 when it has none.
-func firstMember(tx *core.Tx, ch *chat) (int64, error) {
-	ids, err := chatMembers(tx, ch)
-	if err != nil || len(ids) == 0 {
-		return 0, err
+func (m *model) firstMember(ch *chat) int64 {
+	if ch.Members != nil {
+		if len(ch.Members) == 0 {
+			return 0
+		}
+		return ch.Members[0]
 	}
-	return ids[0], nil
+	if l := m.memberLists[scoped{ch.Portal, ch.ID}]; l != nil && len(l.users) > 0 {
+		return l.users[0]
+	}
+	return 0
 }

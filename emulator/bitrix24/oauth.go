@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // tokenAnswer is the OAuth server's answer to a token refresh, in the shape
@@ -48,18 +49,12 @@ func (s *Service) oauthToken(req *core.Request) (*core.Response, error) {
 	}
 	base := endpointBase(req.HTTP)
 	var answer tokenAnswer
-	err := s.deps.Store.Update(func(tx *core.Tx) error {
-		rt, err := getDoc[refreshToken](tx, refreshKey(refresh))
-		if err != nil {
-			return err
-		}
-		if rt == nil {
+	err := s.m.db.Update(func(tx *state.Tx) error {
+		rt, ok := s.m.refreshes.Get(refresh)
+		if !ok {
 			return oauthError(http.StatusBadRequest, "invalid_grant", "The refresh token is invalid")
 		}
-		p, err := getDoc[portal](tx, portalKey(rt.Portal))
-		if err != nil {
-			return err
-		}
+		p := s.m.portal(rt.Portal)
 		var a *app
 		if p != nil {
 			a = p.app(clientID)
@@ -74,16 +69,9 @@ func (s *Service) oauthToken(req *core.Request) (*core.Response, error) {
 		t := accessToken{Token: strings.ToLower(s.deps.Random.Alphanumeric(40)), Portal: p.Name, ClientID: a.ClientID,
 			UserID: rt.UserID, ExpiresAt: now.Add(time.Duration(a.TokenLifetime) * time.Second)}
 		t.RefreshToken = strings.ToLower(s.deps.Random.Alphanumeric(40))
-		if err := tx.Delete(refreshKey(refresh)); err != nil {
-			return err
-		}
-		if err := tx.Put(tokenKey(t.Token), t); err != nil {
-			return err
-		}
-		nr := refreshToken{Token: t.RefreshToken, Portal: p.Name, ClientID: a.ClientID, UserID: rt.UserID}
-		if err := tx.Put(refreshKey(nr.Token), nr); err != nil {
-			return err
-		}
+		s.m.refreshes.Delete(tx, refresh)
+		s.m.tokens.Put(tx, t)
+		s.m.refreshes.Put(tx, refreshToken{Token: t.RefreshToken, Portal: p.Name, ClientID: a.ClientID, UserID: rt.UserID})
 		req.Tenant = tenant(p.Name)
 		answer = tokenAnswer{AccessToken: t.Token, Expires: t.ExpiresAt.Unix(), ExpiresIn: a.TokenLifetime,
 			Scope: strings.Join(a.Scopes, ","), Domain: req.HTTP.Host, ServerEndpoint: base + "/rest/", Status: "L",

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // revision is imopenlines.revision.get's answer: the Open Channels API
@@ -24,21 +25,19 @@ func (s *Service) revisionGet(*call) (any, error) {
 }
 
 // lineByCode finds the portal's open line with a code.
-func lineByCode(tx *core.Tx, portal, code string) (*openLine, error) {
-	lines, err := scanIndex[openLine](tx, idxLineCode, map[string]any{"portal": portal, "code": code})
-	if err != nil || len(lines) == 0 {
-		return nil, err
+func (m *model) lineByCode(portal, code string) *openLine {
+	if l, ok := firstOf(m.lines, portal, m.linesByCode[codeID{portal, code}]); ok {
+		return &l
 	}
-	return &lines[0], nil
+	return nil
 }
 
 // networkBot finds the bot that speaks for a joined open line.
-func networkBot(tx *core.Tx, portal, code string) (*bot, error) {
-	bots, err := scanIndex[bot](tx, idxBotNetworkFor, map[string]any{"portal": portal, "network_code": code})
-	if err != nil || len(bots) == 0 {
-		return nil, err
+func (m *model) networkBot(portal, code string) *bot {
+	if b, ok := firstOf(m.bots, portal, m.networkBots[codeID{portal, code}]); ok {
+		return &b
 	}
-	return &bots[0], nil
+	return nil
 }
 
 // lineCode reads CODE: present and 32 characters long.
@@ -64,31 +63,22 @@ func (s *Service) networkJoin(c *call) (any, error) {
 		return nil, errNoIMBot()
 	}
 	var id int64
-	err := s.deps.Store.Update(func(tx *core.Tx) error {
+	err := s.m.db.Update(func(tx *state.Tx) error {
 		portal := c.p.Portal.Name
-		l, err := lineByCode(tx, portal, code)
-		if err != nil {
-			return err
-		}
+		l := s.m.lineByCode(portal, code)
 		if l == nil {
 			return errLineNotFound()
 		}
 		if !l.Active {
 			return methodError("INACTIVE", "Openline is inactive")
 		}
-		b, err := networkBot(tx, portal, code)
-		if err != nil {
-			return err
-		}
-		if b != nil {
+		if b := s.m.networkBot(portal, code); b != nil {
 			id = b.ID
 			return nil
 		}
-		if id, err = tx.NextID(seqName(portal, kindUser)); err != nil {
-			return err
-		}
-		nb := bot{ID: id, Portal: portal, Code: "network_" + code, Name: l.Name, ClientID: code, Type: "N", NetworkCode: code}
-		return tx.Put(scopedKey(portal, kindBot, id), nb)
+		id = tx.Next(seqName(portal, kindUser))
+		s.m.bots.Put(tx, bot{ID: id, Portal: portal, Code: "network_" + code, Name: l.Name, ClientID: code, Type: "N", NetworkCode: code})
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -127,12 +117,9 @@ func (s *Service) networkMessageAdd(c *call) (any, error) {
 	if c.p.Portal.NoIMBot {
 		return nil, errNoIMBot()
 	}
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
+	return true, s.m.db.Update(func(tx *state.Tx) error {
 		portal := c.p.Portal.Name
-		nb, err := networkBot(tx, portal, code)
-		if err != nil {
-			return err
-		}
+		nb := s.m.networkBot(portal, code)
 		if nb == nil {
 			return errLineNotFound()
 		}
@@ -140,11 +127,7 @@ func (s *Service) networkMessageAdd(c *call) (any, error) {
 		if to == 0 {
 			return errUserIDEmpty()
 		}
-		last, err := getDoc[networkLimit](tx, limitKey(portal, nb.ID, to))
-		if err != nil {
-			return err
-		}
-		if last != nil && last.SentAt.After(c.now.Add(-weekly)) {
+		if last, ok := s.m.limits.Get(limitID{portal, nb.ID, to}); ok && last.SentAt.After(c.now.Add(-weekly)) {
 			return methodError("USER_MESSAGE_LIMIT", "You cant send more than one message per week to each user.")
 		}
 		text := strings.TrimSpace(a.str("MESSAGE"))
@@ -175,21 +158,12 @@ func (s *Service) networkMessageAdd(c *call) (any, error) {
 			}
 			m.Keyboard, _ = json.Marshal(data)
 		}
-		recipient, err := lookupMember(tx, portal, to)
-		if err != nil {
-			return err
-		}
-		if !recipient.exists || recipient.bot || !recipient.active {
+		if recipient := s.m.lookupMember(portal, to); !recipient.exists || recipient.bot || !recipient.active {
 			return methodError("WRONG_REQUEST", "Message isn't added")
 		}
-		id, err := tx.NextID(seqName(portal, kindMessage))
-		if err != nil {
-			return err
-		}
-		m.ID, m.Portal, m.Date = id, portal, c.now
-		if err := tx.Put(scopedKey(portal, kindMessage, id), m); err != nil {
-			return err
-		}
-		return tx.Put(limitKey(portal, nb.ID, to), networkLimit{BotID: nb.ID, UserID: to, SentAt: c.now})
+		m.ID, m.Portal, m.Date = tx.Next(seqName(portal, kindMessage)), portal, c.now
+		s.m.messages.Put(tx, *m)
+		s.m.limits.Put(tx, networkLimit{Portal: portal, BotID: nb.ID, UserID: to, SentAt: c.now})
+		return nil
 	})
 }

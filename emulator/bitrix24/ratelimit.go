@@ -3,7 +3,7 @@ package bitrix24
 import (
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // throttle applies the portal's leaky bucket (reference §3.2, "Leaky bucket
@@ -18,13 +18,10 @@ func (s *Service) throttle(p *portal, now time.Time) error {
 		return nil
 	}
 	refused := false
-	err := s.deps.Store.Update(func(tx *core.Tx) error {
-		b, err := getDoc[bucket](tx, bucketKey(p.Name))
-		if err != nil {
-			return err
-		}
-		if b == nil {
-			b = &bucket{At: now}
+	err := s.m.db.Update(func(tx *state.Tx) error {
+		b, ok := s.m.buckets.Get(p.Name)
+		if !ok {
+			b = bucket{Portal: p.Name, At: now}
 		}
 		if elapsed := now.Sub(b.At).Seconds(); elapsed > 0 {
 			b.Level -= elapsed * rl.DrainPerSecond
@@ -38,7 +35,8 @@ func (s *Service) throttle(p *portal, now time.Time) error {
 			return nil
 		}
 		b.Level++
-		return tx.Put(bucketKey(p.Name), b)
+		s.m.buckets.Put(tx, b)
+		return nil
 	})
 	if err != nil {
 		return err

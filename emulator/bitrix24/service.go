@@ -15,23 +15,21 @@ import (
 	"encoding/json"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 const vendorName = "bitrix24"
 
-// Service is one emulator instance's Bitrix24: its routes over shared state.
+// Service is one emulator instance's Bitrix24: its routes over its model.
 type Service struct {
 	deps    core.Deps
+	m       *model
 	methods map[string]*method // by lower-case method name
-	cache   portalCache
-	// memberLists caches what imbot.chat.user.list reads, per chat and
-	// bot, until the next write: clients poll that method.
-	memberLists *core.Lookups[memberListKey, memberList]
 }
 
-// New builds the Bitrix24 service over an instance's store and clock.
+// New builds the Bitrix24 service over an instance's log and clock.
 func New(deps core.Deps) *Service {
-	s := &Service{deps: deps, memberLists: core.NewLookups[memberListKey, memberList](deps.Store, 256)}
+	s := &Service{deps: deps, m: newModel(deps.Log)}
 	s.methods = map[string]*method{}
 	for _, m := range s.methodTable() {
 		s.methods[m.name] = m
@@ -56,10 +54,10 @@ func (s *Service) RenderError(req *core.Request, e *core.APIError) *core.Respons
 	return renderError(req, e)
 }
 
-// Indexes implements core.Vendor.
-func (s *Service) Indexes() []core.Index { return indexes() }
+// Model implements core.ModeledVendor.
+func (s *Service) Model() *state.DB { return s.m.db }
 
-// ApplyFixtures implements core.Vendor.
-func (s *Service) ApplyFixtures(tx *core.Tx, section json.RawMessage) error {
+// ApplyFixtures implements core.ModeledVendor.
+func (s *Service) ApplyFixtures(tx *state.Tx, section json.RawMessage) error {
 	return s.applyFixtures(tx, section)
 }

@@ -6,25 +6,27 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
-// currentSession is a chat's latest open-line session (nil when none).
-func currentSession(tx *core.Tx, portal string, chatID int64) (*session, error) {
-	all, err := scanIndex[session](tx, idxSessionChat, map[string]any{"portal": portal, "chat_id": chatID})
-	if err != nil || len(all) == 0 {
-		return nil, err
+// currentSession is a copy of a chat's latest open-line session (nil when
+// none).
+func (m *model) currentSession(portal string, chatID int64) *session {
+	ids := m.chatSessions[scoped{portal, chatID}]
+	if len(ids) == 0 {
+		return nil
 	}
-	return &all[len(all)-1], nil
-}
-
-func putSession(tx *core.Tx, ss *session) error {
-	return tx.Put(scopedKey(ss.Portal, kindSession, ss.ID), ss)
+	ss, ok := m.sessions.Get(scoped{portal, ids[len(ids)-1]})
+	if !ok {
+		return nil
+	}
+	return &ss
 }
 
 // sessionBots are the bots of the calling application (the Open Channels
 // bot methods have no BOT_ID: the server takes the application's bots; a
 // webhook names its application with CLIENT_ID). None: BOT_ID_ERROR.
-func sessionBots(_ *core.Tx, c *call, a args) ([]bot, error) {
+func sessionBots(c *call, a args) ([]bot, error) {
 	clientID := c.p.ClientID
 	if c.p.Webhook {
 		clientID = a.str("CLIENT_ID")
@@ -54,39 +56,32 @@ func heldBy(ss *session, bots []bot) *bot {
 	return nil
 }
 
+// record adds an event to the session's history (a new list: the stored
+// row shares the old one).
 func (ss *session) record(at time.Time, action string, by int64, to string) {
-	ss.History = append(ss.History, sessionEvent{At: at, Action: action, By: by, To: to})
+	h := make([]sessionEvent, len(ss.History), len(ss.History)+1)
+	copy(h, ss.History)
+	ss.History = append(h, sessionEvent{At: at, Action: action, By: by, To: to})
 }
 
 // handOver moves the open-line chat from the bot to an operator: the
 // operator joins the chat, and the bot leaves it unless stay.
-func handOver(tx *core.Tx, ss *session, botID, operator int64, stay bool) error {
-	ch, err := loadChat(tx, ss.Portal, ss.ChatID)
-	if err != nil || ch == nil {
-		return err
+func (m *model) handOver(tx *state.Tx, ss *session, botID, operator int64, stay bool) {
+	ch := m.chat(ss.Portal, ss.ChatID)
+	if ch == nil {
+		return
 	}
-	if err := ownMembers(tx, ch); err != nil {
-		return err
-	}
+	m.ownMembers(tx, ch)
 	if !stay {
-		if err := dropMember(tx, ch, botID); err != nil {
-			return err
-		}
+		m.dropMember(tx, ch, botID)
 		if ch.OwnerID == botID {
 			ch.OwnerID = operator
-			if err := putChat(tx, ch); err != nil {
-				return err
-			}
+			m.chats.Put(tx, *ch)
 		}
 	}
-	if operator <= 0 {
-		return nil
+	if operator > 0 && !m.isMember(ch, operator) {
+		m.addMember(tx, ch, operator)
 	}
-	in, err := isMember(tx, ch, operator)
-	if err != nil || in {
-		return err
-	}
-	return addMember(tx, ch, operator)
 }
 
 func errWrongChat() *core.APIError { return methodError("WRONG_CHAT", "Operator is not a bot") }
@@ -103,29 +98,19 @@ func (s *Service) sessionOperator(c *call) (any, error) {
 	if chatID <= 0 {
 		return nil, errChatIDEmpty()
 	}
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		bots, err := sessionBots(tx, c, a)
+	return true, s.m.db.Update(func(tx *state.Tx) error {
+		bots, err := sessionBots(c, a)
 		if err != nil {
 			return err
 		}
-		ss, err := currentSession(tx, c.p.Portal.Name, chatID)
-		if err != nil {
-			return err
-		}
+		ss := s.m.currentSession(c.p.Portal.Name, chatID)
 		b := heldBy(ss, bots)
 		if b == nil {
 			return errWrongChat()
 		}
-		l, err := getDoc[openLine](tx, scopedKey(ss.Portal, kindLine, ss.LineID))
-		if err != nil {
-			return err
-		}
 		var operator int64
-		if l != nil {
-			operator, err = freeOperator(tx, ss.Portal, l.Queue)
-			if err != nil {
-				return err
-			}
+		if l, ok := s.m.lines.Get(scoped{ss.Portal, ss.LineID}); ok {
+			operator = s.m.freeOperator(ss.Portal, l.Queue)
 		}
 		ss.BotID = b.ID
 		if operator > 0 {
@@ -134,25 +119,20 @@ func (s *Service) sessionOperator(c *call) (any, error) {
 			ss.Status, ss.OperatorID, ss.QueueID = sessionQueue, 0, ss.LineID
 		}
 		ss.record(c.now, "operator", b.ID, queueTarget(operator, ss.LineID))
-		if err := handOver(tx, ss, b.ID, operator, false); err != nil {
-			return err
-		}
-		return putSession(tx, ss)
+		s.m.handOver(tx, ss, b.ID, operator, false)
+		s.m.sessions.Put(tx, *ss)
+		return nil
 	})
 }
 
 // freeOperator is the first active employee of a queue.
-func freeOperator(tx *core.Tx, portal string, queue []int64) (int64, error) {
+func (m *model) freeOperator(portal string, queue []int64) int64 {
 	for _, id := range queue {
-		m, err := lookupMember(tx, portal, id)
-		if err != nil {
-			return 0, err
-		}
-		if m.exists && m.active && !m.bot && !m.extranet && !m.connector {
-			return id, nil
+		if u := m.lookupMember(portal, id); u.exists && u.active && !u.bot && !u.extranet && !u.connector {
+			return id
 		}
 	}
-	return 0, nil
+	return 0
 }
 
 func queueTarget(operator, queue int64) string {
@@ -205,15 +185,12 @@ func (s *Service) sessionTransfer(c *call) (any, error) {
 		}
 		return methodError("WRONG_CHAT", docText)
 	}
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		bots, err := sessionBots(tx, c, a)
+	return true, s.m.db.Update(func(tx *state.Tx) error {
+		bots, err := sessionBots(c, a)
 		if err != nil {
 			return err
 		}
-		ss, err := currentSession(tx, c.p.Portal.Name, chatID)
-		if err != nil {
-			return err
-		}
+		ss := s.m.currentSession(c.p.Portal.Name, chatID)
 		b := heldBy(ss, bots)
 		if b == nil {
 			return refuse("Operator is not a bot")
@@ -221,33 +198,24 @@ func (s *Service) sessionTransfer(c *call) (any, error) {
 		cantTake := refuse("You can not redirect to this operator")
 		ss.BotID = b.ID
 		if userSet {
-			m, err := lookupMember(tx, ss.Portal, userID)
-			if err != nil {
-				return err
-			}
+			m := s.m.lookupMember(ss.Portal, userID)
 			if !m.exists || !m.active || m.bot || m.extranet || m.connector {
 				return cantTake
 			}
 			ss.Status, ss.OperatorID, ss.QueueID = sessionTransfer, userID, 0
 			ss.record(c.now, "transfer", b.ID, strconv.FormatInt(userID, 10))
-			if err := handOver(tx, ss, b.ID, 0, !leave); err != nil {
-				return err
-			}
-			return putSession(tx, ss)
+			s.m.handOver(tx, ss, b.ID, 0, !leave)
+			s.m.sessions.Put(tx, *ss)
+			return nil
 		}
-		l, err := getDoc[openLine](tx, scopedKey(ss.Portal, kindLine, queueID))
-		if err != nil {
-			return err
-		}
-		if l == nil || !l.Active {
+		if l, ok := s.m.lines.Get(scoped{ss.Portal, queueID}); !ok || !l.Active {
 			return cantTake
 		}
 		ss.Status, ss.OperatorID, ss.QueueID, ss.LineID = sessionQueue, 0, queueID, queueID
 		ss.record(c.now, "transfer", b.ID, queueTarget(0, queueID))
-		if err := handOver(tx, ss, b.ID, 0, !leave); err != nil {
-			return err
-		}
-		return putSession(tx, ss)
+		s.m.handOver(tx, ss, b.ID, 0, !leave)
+		s.m.sessions.Put(tx, *ss)
+		return nil
 	})
 }
 
@@ -261,21 +229,22 @@ func (s *Service) sessionFinish(c *call) (any, error) {
 	if chatID <= 0 {
 		return nil, errChatIDEmpty()
 	}
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
-		bots, err := sessionBots(tx, c, a)
+	return true, s.m.db.Update(func(tx *state.Tx) error {
+		bots, err := sessionBots(c, a)
 		if err != nil {
 			return err
 		}
-		ss, err := currentSession(tx, c.p.Portal.Name, chatID)
-		if err != nil || ss == nil || !ss.active() {
-			return err
+		ss := s.m.currentSession(c.p.Portal.Name, chatID)
+		if ss == nil || !ss.active() {
+			return nil
 		}
 		b := &bots[0]
 		if held := heldBy(ss, bots); held != nil {
 			b = held
 		}
 		finish(ss, b.ID, c.now)
-		return putSession(tx, ss)
+		s.m.sessions.Put(tx, *ss)
+		return nil
 	})
 }
 
@@ -297,19 +266,19 @@ func (s *Service) sessionMessageSend(c *call) (any, error) {
 	if chatID <= 0 {
 		return nil, errChatIDEmpty()
 	}
-	return true, s.deps.Store.Update(func(tx *core.Tx) error {
+	return true, s.m.db.Update(func(tx *state.Tx) error {
 		portal := c.p.Portal.Name
-		ss, err := currentSession(tx, portal, chatID)
-		if err != nil || ss == nil || !ss.active() {
-			return err
+		ss := s.m.currentSession(portal, chatID)
+		if ss == nil || !ss.active() {
+			return nil
 		}
-		ch, err := loadChat(tx, portal, chatID)
-		if err != nil || ch == nil {
-			return err
+		ch := s.m.chat(portal, chatID)
+		if ch == nil {
+			return nil
 		}
-		l, err := getDoc[openLine](tx, scopedKey(portal, kindLine, ss.LineID))
-		if err != nil {
-			return err
+		var l *openLine
+		if v, ok := s.m.lines.Get(scoped{portal, ss.LineID}); ok {
+			l = &v
 		}
 		author := ss.OperatorID
 		if author == 0 && l != nil {
@@ -330,9 +299,8 @@ func (s *Service) sessionMessageSend(c *call) (any, error) {
 		default:
 			return nil
 		}
-		if err := postMessage(tx, ch, m, c.now); err != nil {
-			return err
-		}
-		return putChat(tx, ch)
+		s.m.postMessage(tx, ch, m, c.now)
+		s.m.chats.Put(tx, *ch)
+		return nil
 	})
 }
