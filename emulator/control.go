@@ -18,7 +18,8 @@ import (
 // maxControlBody caps control-plane request bodies (seeds, snapshots, scenarios).
 const maxControlBody = 32 << 20
 
-// routes builds the one router: control plane, then every vendor.
+// routes builds the control plane's router; it also answers paths no
+// vendor serves.
 func (e *Emulator) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.SkipClean(true) // vendors see paths as sent (Bitrix24 clients send //)
@@ -34,22 +35,6 @@ func (e *Emulator) routes() *mux.Router {
 	c.Handle("/state", e.control(true, methods{http.MethodGet: e.exportState, http.MethodPut: e.importState})).Name("control.state")
 	e.mountVendorControl(c)
 	c.NotFoundHandler = e.control(false, notFound("no control route %s %s"))
-	// Each vendor's routes live on a router of their own, tried in vendor
-	// order after the control plane. ServeHTTP sends a path under a
-	// vendor's prefix straight to that vendor's router: no other route can
-	// match it (the prefixes do not overlap and the control plane lives
-	// under /_emulator), so the answer is the same without trying every
-	// other vendor's routes first.
-	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger, Fault: e.faults}
-	e.byPrefix = e.byPrefix[:0]
-	for _, v := range e.vendors {
-		vr := mux.NewRouter()
-		vr.SkipClean(true)
-		vr.UseEncodedPath()
-		served := core.Mount(vr, v, hooks)
-		r.NewRoute().MatcherFunc(vr.Match).Handler(served)
-		e.byPrefix = append(e.byPrefix, vendorRouter{prefix: v.PathPrefix(), router: served})
-	}
 	var prefixes []string
 	for _, v := range e.vendors {
 		prefixes = append(prefixes, strings.TrimSuffix(v.PathPrefix(), "/")+"/")
@@ -62,10 +47,24 @@ func (e *Emulator) routes() *mux.Router {
 	return r
 }
 
-// vendorRouter serves the paths under one vendor's prefix.
+// vendorRouter serves the paths under one of a vendor's prefixes.
 type vendorRouter struct {
 	prefix string
-	router *core.VendorRouter
+	router *core.Router
+}
+
+// mountVendors builds each vendor's router; ServeHTTP sends a path under
+// one of its prefixes straight to it (the prefixes do not overlap, and the
+// control plane lives under /_emulator).
+func (e *Emulator) mountVendors() {
+	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger, Fault: e.faults}
+	e.byPrefix = e.byPrefix[:0]
+	for _, v := range e.vendors {
+		rt := core.Mount(v, hooks)
+		for _, p := range rt.Prefixes() {
+			e.byPrefix = append(e.byPrefix, vendorRouter{prefix: p, router: rt})
+		}
+	}
 }
 
 // mountVendorControl mounts the vendors' control routes under

@@ -121,6 +121,7 @@ func New(cfg Config) (*Emulator, error) {
 		return nil, err
 	}
 	e.router = e.routes()
+	e.mountVendors()
 	return e, nil
 }
 
@@ -243,7 +244,7 @@ func (e *Emulator) ownedByModel(key string) bool {
 
 // ServeHTTP serves the vendors' APIs and the control plane.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// The routers match the path as sent (UseEncodedPath).
+	// Vendor routes match the path as sent.
 	p := r.URL.EscapedPath()
 	for _, vr := range e.byPrefix {
 		if strings.HasPrefix(p, vr.prefix) {

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/chatemu/chatemu/internal/state"
-	"github.com/gorilla/mux"
 )
 
 // Vendor is what each vendor package provides to be served.
@@ -86,175 +85,6 @@ type Hooks struct {
 	Fault   FaultHook // nil: no faults
 }
 
-// Mount registers a vendor's routes on r, each under its name, plus a
-// catch-all under the vendor's prefix that answers unknown paths with the
-// vendor's own not-found error. Route methods are checked by the adapter, so
-// a wrong method gets the vendor's error rather than a bare 405.
-//
-// The returned VendorRouter serves the same routes as r without mux's
-// per-request context copies; r must not get routes of its own after Mount.
-func Mount(r *mux.Router, v Vendor, h Hooks) *VendorRouter {
-	vr := &VendorRouter{mux: r, buckets: map[string][]*mountedRoute{}}
-	prefix := strings.TrimSuffix(v.PathPrefix(), "/") + "/"
-	var all []*mountedRoute
-	keys := map[*mountedRoute]string{}
-	for _, rt := range v.Routes() {
-		rt := rt
-		mr := r.NewRoute().Name(rt.Name)
-		if rt.Match != nil {
-			// Matchers run in the order they were added: the route's own
-			// (cheap) check first, so that routes sharing a path template
-			// (Bitrix24's methods) do not each run the path's regexp.
-			match := rt.Match
-			mr.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool { return match(req) })
-		}
-		a := &adapter{v: v, h: h, route: &rt}
-		mr.Path(rt.Path).Handler(a)
-		m := &mountedRoute{route: mr, handler: a, rt: &rt}
-		all = append(all, m)
-		if k, ok := literalSegment(rt.Path, prefix); ok {
-			keys[m] = k
-		}
-	}
-	catchAll := r.PathPrefix(v.PathPrefix()).Handler(&adapter{v: v, h: h}).Name(v.Name() + ".not_found")
-	// Routes whose templates need no regexp are matched without mux, on
-	// the path as the router matches it.
-	if encoded, ok := encodedPathProbe(catchAll, v.PathPrefix()); ok {
-		vr.decoded = !encoded
-		for _, m := range all {
-			m.fast, _ = newFastMatcher(m.rt, m.route)
-		}
-	}
-	// A route whose template starts with a literal first segment under the
-	// prefix can only match paths with that segment; the others may match
-	// any path. Each bucket keeps registration order, as mux tries routes.
-	for _, m := range all {
-		if k, ok := keys[m]; ok {
-			if _, seen := vr.buckets[k]; !seen {
-				vr.buckets[k] = nil
-			}
-		}
-	}
-	for k := range vr.buckets {
-		var list []*mountedRoute
-		for _, m := range all {
-			if mk, ok := keys[m]; !ok || mk == k {
-				list = append(list, m)
-			}
-		}
-		vr.buckets[k] = list
-	}
-	for _, m := range all {
-		if _, ok := keys[m]; !ok {
-			vr.others = append(vr.others, m)
-		}
-	}
-	vr.prefix = prefix
-	return vr
-}
-
-// VendorRouter serves one vendor's routes as the mux.Router they were
-// mounted on would, choosing the same route, but looks routes up by their
-// first path segment before matching and hands path variables to the
-// adapter directly, instead of copying the request into a new context for
-// mux.Vars and mux.CurrentRoute (which vendor handlers do not use: they
-// read Request.Vars). Routes with plain templates are matched without
-// mux's regexps (which would run twice per match, once to match and once
-// to extract the variables); the others, and requests no route of the
-// vendor's takes, still go through mux.
-type VendorRouter struct {
-	mux     *mux.Router
-	prefix  string                     // the vendor's prefix with one trailing slash
-	buckets map[string][]*mountedRoute // by literal first segment under prefix
-	others  []*mountedRoute            // routes whose first segment is a variable
-	// decoded: the routes match the decoded path, not the path as sent
-	// (the router was not told UseEncodedPath).
-	decoded bool
-}
-
-type mountedRoute struct {
-	route   *mux.Route
-	handler *adapter
-	rt      *Route
-	// fast matches the route as route.Match would, without regexps; nil:
-	// only mux knows how to match it.
-	fast *fastMatcher
-}
-
-// literalSegment is the first path segment under prefix that every path
-// matching template has, if the template fixes one.
-func literalSegment(template, prefix string) (string, bool) {
-	rest, ok := strings.CutPrefix(template, prefix)
-	if !ok {
-		return "", false
-	}
-	seg, _, hasSlash := strings.Cut(rest, "/")
-	if seg == "" || strings.ContainsAny(seg, "{}") {
-		return "", false
-	}
-	if !hasSlash && strings.Contains(template, "{") {
-		// The segment runs on into the template's variables.
-		return "", false
-	}
-	return seg, true
-}
-
-// Match reports whether one of the vendor's routes (or its catch-all)
-// serves req, as the mux.Router does.
-func (vr *VendorRouter) Match(req *http.Request, m *mux.RouteMatch) bool { return vr.mux.Match(req, m) }
-
-// ServeHTTP serves req through the route mux would choose.
-func (vr *VendorRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if a, vars := vr.choose(r); a != nil {
-		a.serveHTTP(w, r, vars)
-		return
-	}
-	// No route of the vendor's (the catch-all, a redirect or anything
-	// unusual): the router itself answers.
-	vr.mux.ServeHTTP(w, r)
-}
-
-// choose returns the vendor route mux would choose for r, with its path
-// variables, or a nil adapter when the router itself must answer.
-func (vr *VendorRouter) choose(r *http.Request) (*adapter, map[string]string) {
-	// The routers match the path as sent (UseEncodedPath) unless set up
-	// otherwise; bucketing and fast matching use the same path.
-	var p string
-	if vr.decoded {
-		p = r.URL.Path
-	} else {
-		p = r.URL.EscapedPath()
-	}
-	candidates := vr.others
-	if rest, ok := strings.CutPrefix(p, vr.prefix); ok {
-		seg, _, _ := strings.Cut(rest, "/")
-		if list, ok := vr.buckets[seg]; ok {
-			candidates = list
-		}
-	}
-	var vals [maxPathVars]string
-	var m *mux.RouteMatch // allocated only if mux matches a route
-	for _, c := range candidates {
-		if f := c.fast; f != nil {
-			// As mux does: the route's own matcher first, then the path.
-			if (f.extra == nil || f.extra(r)) && f.path.match(p, vals[:len(f.path.names)]) {
-				return c.handler, f.path.vars(vals[:len(f.path.names)])
-			}
-			continue
-		}
-		if m == nil {
-			m = new(mux.RouteMatch)
-		}
-		if c.route.Match(r, m) {
-			if m.MatchErr == nil && m.Handler == c.handler {
-				return c.handler, m.Vars
-			}
-			break
-		}
-	}
-	return nil, nil
-}
-
 type adapter struct {
 	v     Vendor
 	h     Hooks
@@ -298,10 +128,6 @@ type exchangeState struct {
 // changes a tree once built.
 var noParams = NewParams()
 
-func (a *adapter) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	a.serveHTTP(rw, r, mux.Vars(r))
-}
-
 // serveHTTP serves r with the path variables vars.
 func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[string]string) {
 	start := time.Now()
@@ -310,8 +136,13 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 	w.ResponseWriter = rw
 	*req = Request{HTTP: r, Vendor: a.v.Name(), Vars: vars, Now: a.h.Clock.Now(), Params: noParams}
 	*ex = Exchange{Time: req.Now, Vendor: req.Vendor, Method: r.Method, Path: r.URL.Path}
-	if a.route != nil {
-		req.Route, ex.Operation = a.route.Name, a.route.Name
+	route := a.route
+	if route != nil && route.Dispatch != nil {
+		// An entry point: the vendor names the operation from the request.
+		route = route.Dispatch(r, vars)
+	}
+	if route != nil {
+		req.Route, ex.Operation = route.Name, route.Name
 	}
 	defer func() {
 		p := recover()
@@ -337,7 +168,7 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 
 	// Routing comes first, as on a real server: an unknown operation or a
 	// wrong method is answered before the body is read.
-	if err := a.routeError(req, ex); err != nil {
+	if err := a.routeError(route, req, ex); err != nil {
 		a.fail(w, req, ex, err)
 		return
 	}
@@ -350,7 +181,7 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 	if tr, ok := a.v.(TenantResolver); ok {
 		req.Tenant = tr.ClaimedTenant(req)
 	}
-	serve := func(out http.ResponseWriter) { a.serve(out, req, ex) }
+	serve := func(out http.ResponseWriter) { a.serve(out, route, req, ex) }
 	if a.h.Fault != nil {
 		fail := func(out http.ResponseWriter, e *APIError) { a.fail(out, req, ex, e) }
 		a.h.Fault.Intercept(w, req, ex, serve, fail)
@@ -361,29 +192,29 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 
 // routeError answers requests no route serves: an unknown operation (404,
 // with the nearest known ones noted) or a method the route does not take.
-func (a *adapter) routeError(req *Request, ex *Exchange) error {
-	if a.route == nil {
+func (a *adapter) routeError(route *Route, req *Request, ex *Exchange) error {
+	if route == nil {
 		a.noteNearest(req, ex)
 		return &APIError{Kind: KindNotFound, Status: http.StatusNotFound,
 			Message: "no such operation: " + req.HTTP.Method + " " + req.HTTP.URL.Path}
 	}
-	if !methodAllowed(a.route.Methods, req.HTTP.Method) {
+	if !methodAllowed(route.Methods, req.HTTP.Method) {
 		e := &APIError{Kind: KindMethodNotAllowed, Status: http.StatusMethodNotAllowed,
-			Message: fmt.Sprintf("%s does not accept %s (use %s)", a.route.Name, req.HTTP.Method, strings.Join(a.route.Methods, ", "))}
-		return e.WithHeader("Allow", strings.Join(a.route.Methods, ", "))
+			Message: fmt.Sprintf("%s does not accept %s (use %s)", route.Name, req.HTTP.Method, strings.Join(route.Methods, ", "))}
+		return e.WithHeader("Allow", strings.Join(route.Methods, ", "))
 	}
 	return nil
 }
 
 // serve runs the real operation: auth, handler, render.
-func (a *adapter) serve(w http.ResponseWriter, req *Request, ex *Exchange) {
-	if a.route.Auth != nil {
-		if err := a.route.Auth(req); err != nil {
+func (a *adapter) serve(w http.ResponseWriter, route *Route, req *Request, ex *Exchange) {
+	if route.Auth != nil {
+		if err := route.Auth(req); err != nil {
 			a.fail(w, req, ex, err)
 			return
 		}
 	}
-	resp, err := a.route.Handler(req)
+	resp, err := route.Handler(req)
 	if err != nil {
 		a.fail(w, req, ex, err)
 		return

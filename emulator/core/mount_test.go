@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -10,18 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gorilla/mux"
 )
 
 // fakeVendor renders errors as {"vendor_error": code, "text": message}.
 type fakeVendor struct{}
 
-func (fakeVendor) Name() string                             { return "fake" }
-func (fakeVendor) PathPrefix() string                       { return "/fake" }
-func (fakeVendor) DecodeOptions() DecodeOptions             { return DecodeOptions{MaxBodyBytes: 64} }
-func (fakeVendor) Indexes() []Index                         { return nil }
-func (fakeVendor) ApplyFixtures(*Tx, json.RawMessage) error { return nil }
+func (fakeVendor) Name() string                 { return "fake" }
+func (fakeVendor) PathPrefix() string           { return "/fake" }
+func (fakeVendor) DecodeOptions() DecodeOptions { return DecodeOptions{MaxBodyBytes: 64} }
 func (fakeVendor) RenderError(_ *Request, e *APIError) *Response {
 	code := e.Code
 	if code == "" {
@@ -51,8 +46,7 @@ func (fakeVendor) Routes() []Route {
 func newFakeServer(t *testing.T) (*httptest.Server, *Journal) {
 	t.Helper()
 	j := NewJournal(10)
-	r := mux.NewRouter()
-	Mount(r, fakeVendor{}, Hooks{Clock: NewClock(timeZero, false), Journal: j, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	r := Mount(fakeVendor{}, Hooks{Clock: NewClock(timeZero, false), Journal: j, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return srv, j

@@ -16,6 +16,9 @@ type Request struct {
 	// Tenant names the authenticated tenant (a widget, a portal, an
 	// account); auth sets it, the journal and fault matching read it.
 	Tenant string
+	// Claim is what the vendor's ClaimedTenant read from the request, kept
+	// for its auth to confirm, so that the tenant is resolved once.
+	Claim any
 	// Principal is what auth established (a vendor's own type), for the
 	// handler to use.
 	Principal any

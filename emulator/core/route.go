@@ -19,6 +19,12 @@ type Route struct {
 	Auth    AuthFunc // optional
 	// Match optionally narrows when the route applies beyond its path
 	// (e.g. a Bitrix24 method name matched case-insensitively).
-	Match   func(*http.Request) bool
-	Handler HandlerFunc
+	Match func(*http.Request) bool
+	// Dispatch, when set, makes the route an entry point: it names the
+	// operation the request asks for (a Bitrix24 method), returning the
+	// route that serves it, or nil for an unknown operation (the vendor's
+	// not-found answer). It runs before the journal and faults see the
+	// request, so they key on the operation's name.
+	Dispatch func(r *http.Request, vars map[string]string) *Route
+	Handler  HandlerFunc
 }
