@@ -47,9 +47,22 @@ func (a *adapter) routeNames() []string {
 	routes := a.v.Routes()
 	names := make([]string, 0, len(routes))
 	for _, r := range routes {
-		names = append(names, r.Name)
+		if r.Dispatch == nil { // an entry point is no operation of its own
+			names = append(names, r.Name)
+		}
+	}
+	if ol, ok := a.v.(OperationLister); ok {
+		names = append(names, ol.Operations()...)
 	}
 	return names
+}
+
+// OperationLister is implemented by vendors whose entry points dispatch
+// to operations that are not routes of their own (Bitrix24's methods):
+// an unknown operation's nearest known ones are looked for among them.
+type OperationLister interface {
+	// Operations are the names of the dispatched operations.
+	Operations() []string
 }
 
 // pathSegments are the path's non-empty segments, lower-cased, without a
