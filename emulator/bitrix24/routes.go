@@ -58,32 +58,55 @@ func (s *Service) methodTable() []*method {
 	}
 }
 
-// restPath is the mux template of every method route: anything under /rest/
+// restPath is the template of the REST entry point: anything under /rest/
 // as sent (the router does not clean paths, so "/rest//method" arrives as
-// it is); each route's Match picks its own method out of the path.
+// it is); the method table names the operation.
 const restPath = "/rest/{path:.*}"
 
-// Routes is Bitrix24's only route table: one named route per method, plus
-// the OAuth token endpoint the SDKs refresh tokens at.
+// Routes is Bitrix24's route table: the REST entry point, whose Dispatch
+// names the method a path asks for ("bitrix24.<method>", the name the
+// journal, faults and schemas key on), and the OAuth token endpoint the
+// SDKs refresh tokens at.
 func (s *Service) Routes() []core.Route {
-	var routes []core.Route
-	for _, m := range s.methodTable() {
-		m := s.methods[m.name]
-		routes = append(routes, core.Route{
-			Name:    vendorName + "." + m.name,
-			Path:    restPath,
-			Match:   matchMethod(m.name),
-			Auth:    s.authFor(m),
-			Handler: s.serve(m),
-		})
-	}
-	routes = append(routes, core.Route{
+	return []core.Route{{
+		Name:     vendorName + ".rest",
+		Path:     restPath,
+		Dispatch: s.dispatch,
+	}, {
 		Name:    vendorName + ".oauth.token",
 		Methods: []string{http.MethodGet, http.MethodPost},
 		Path:    "/oauth/token{slash:/?}",
 		Handler: s.oauthToken,
-	})
-	return routes
+	}}
+}
+
+// dispatch is the route of the method a REST path names, nil for an
+// unknown one.
+func (s *Service) dispatch(r *http.Request, _ map[string]string) *core.Route {
+	t, ok := parseRESTPath(r.URL.Path)
+	if !ok {
+		return nil
+	}
+	return s.routes[t.method]
+}
+
+// Operations implements core.OperationLister: the methods' route names,
+// in the method table's order.
+func (s *Service) Operations() []string {
+	var out []string
+	for _, m := range s.methodTable() {
+		out = append(out, vendorName+"."+m.name)
+	}
+	return out
+}
+
+// methodRoutes are the methods' routes by lower-case method name.
+func (s *Service) methodRoutes() map[string]*core.Route {
+	out := map[string]*core.Route{}
+	for name, m := range s.methods {
+		out[name] = &core.Route{Name: vendorName + "." + m.name, Auth: s.authFor(m), Handler: s.serve(m)}
+	}
+	return out
 }
 
 // target is what a REST path names: a method, and for a webhook the user id
@@ -128,41 +151,6 @@ func parseRESTPath(p string) (target, bool) {
 	t.method = strings.ToLower(t.method)
 	t.method = strings.TrimSuffix(t.method, ".json")
 	return t, t.method != ""
-}
-
-// matchMethod is a route's Match: the path names this method (any case,
-// optional .json) in one of the two URL forms. It runs for every route on
-// every request, so it reads the path without allocating.
-func matchMethod(name string) func(*http.Request) bool {
-	return func(r *http.Request) bool {
-		seg, ok := lastSegment(r.URL.Path)
-		if !ok {
-			return false
-		}
-		if len(seg) == len(name)+5 && strings.EqualFold(seg[len(name):], ".json") {
-			seg = seg[:len(name)]
-		}
-		return strings.EqualFold(seg, name)
-	}
-}
-
-// lastSegment returns the last non-empty segment of a /rest/ path that has
-// one or three of them, as parseRESTPath accepts.
-func lastSegment(p string) (string, bool) {
-	rest, ok := strings.CutPrefix(p, "/rest/")
-	if !ok {
-		return "", false
-	}
-	n, last := 0, ""
-	for rest != "" {
-		var seg string
-		seg, rest, _ = strings.Cut(rest, "/")
-		if seg != "" {
-			n++
-			last = seg
-		}
-	}
-	return last, n == 1 || n == 3
 }
 
 // serve runs a method for a request and wraps its result in the success

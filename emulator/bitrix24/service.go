@@ -24,7 +24,8 @@ const vendorName = "bitrix24"
 type Service struct {
 	deps    core.Deps
 	m       *model
-	methods map[string]*method // by lower-case method name
+	methods map[string]*method     // by lower-case method name
+	routes  map[string]*core.Route // the methods' routes, by the same names
 }
 
 // New builds the Bitrix24 service over an instance's log and clock.
@@ -34,6 +35,7 @@ func New(deps core.Deps) *Service {
 	for _, m := range s.methodTable() {
 		s.methods[m.name] = m
 	}
+	s.routes = s.methodRoutes()
 	return s
 }
 
