@@ -49,6 +49,12 @@ func (p *principal) insufficientScope() *core.APIError {
 
 func tenant(name string) string { return "portal:" + name }
 
+// isTenant reports whether t is tenant(name).
+func isTenant(t, name string) bool {
+	rest, ok := strings.CutPrefix(t, "portal:")
+	return ok && rest == name
+}
+
 // claim is what a request's credentials name, looked up once per request:
 // ClaimedTenant finds it before faults are applied and leaves it in
 // Request.Principal, where the route's auth takes it from.
@@ -74,7 +80,10 @@ func (s *Service) authFor(m *method) core.AuthFunc {
 			return cl.err
 		}
 		p := cl.p
-		req.Tenant, req.Principal = tenant(p.Portal.Name), p
+		if !isTenant(req.Tenant, p.Portal.Name) { // else the claim was right
+			req.Tenant = tenant(p.Portal.Name)
+		}
+		req.Principal = p
 		if !p.hasScope(m.scope) {
 			return p.insufficientScope()
 		}

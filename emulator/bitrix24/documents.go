@@ -284,7 +284,7 @@ type bucket struct {
 	At     time.Time `json:"at"`
 }
 
-// CheckDocument implements core.DocumentChecker for the keys of model.go:
+// CheckDocument implements core.DocumentChecker for the keys of state.go:
 // the portal index, portals, OAuth tokens, rate-limit buckets and the
 // portal-scoped documents "bitrix24:<portal>:<kind>:<id>" (users, bots,
 // chats, chat members, messages, open lines, sessions and weekly network

@@ -42,8 +42,14 @@ func newTimeBlock(start, finish time.Time) timeBlock {
 	s := start.Unix()
 	f := float64(finish.UnixMicro()) / 1e6
 	d := f - float64(s)
-	return timeBlock{Start: s, Finish: phpFloat(f), Duration: phpFloat(d), Processing: int64(d),
-		DateStart: phpDate(start), DateFinish: phpDate(finish)}
+	tb := timeBlock{Start: s, Finish: phpFloat(f), Duration: phpFloat(d), Processing: int64(d),
+		DateStart: phpDate(start)}
+	if finish.Unix() == s {
+		tb.DateFinish = tb.DateStart // the same second: the same text
+	} else {
+		tb.DateFinish = phpDate(finish)
+	}
+	return tb
 }
 
 // phpDate is t in UTC as PHP's date('c').
@@ -149,16 +155,34 @@ func encode(status int, v any) *core.Response {
 	return &core.Response{Status: status, Header: h, Raw: phpEscape(raw), ContentType: "application/json; charset=utf-8"}
 }
 
+// successHeaders are the server's headers on a success answer, one map
+// for every answer: core.Response.Write only reads it (error answers,
+// whose headers the adapter may add to, get a map of their own).
+var successHeaders = http.Header{
+	"Access-Control-Allow-Origin":  corsOrigin,
+	"Access-Control-Allow-Headers": corsHeaders,
+	"X-Content-Type-Options":       noSniff,
+}
+
 // encodeSuccess is the success envelope of a call's result, timed by tb:
 // every answer of a method renders here.
 func encodeSuccess(result any, tb timeBlock) *core.Response {
-	return encode(http.StatusOK, success{Result: result, Time: tb})
+	raw, err := json.Marshal(success{Result: result, Time: tb})
+	if err != nil {
+		return encode(http.StatusOK, success{Result: result, Time: tb}) // its error answer
+	}
+	return &core.Response{Status: http.StatusOK, Header: successHeaders, Raw: phpEscape(raw), ContentType: "application/json; charset=utf-8"}
 }
 
 // phpEscape rewrites the string escapes of Go's JSON into PHP's: inside
 // strings, `"` becomes \u0022, `'` \u0027, `/` \/, and Go's \u003c, \u003e
 // and \u0026 take PHP's upper-case hex.
-func phpEscape(in []byte) []byte { return appendPHPEscaped(make([]byte, 0, len(in)+len(in)/16), in) }
+func phpEscape(in []byte) []byte {
+	if bytes.IndexAny(in, `'/\`) < 0 {
+		return in // nothing to rewrite: every escape holds a backslash
+	}
+	return appendPHPEscaped(make([]byte, 0, len(in)+len(in)/16), in)
+}
 
 // appendPHPEscaped appends phpEscape(in) to out.
 func appendPHPEscaped(out, in []byte) []byte {

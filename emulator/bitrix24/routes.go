@@ -129,7 +129,9 @@ func parseRESTPath(p string) (target, bool) {
 	}
 	var segs [4]string
 	n := 0
-	for _, seg := range strings.Split(rest, "/") {
+	for rest != "" {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
 		if seg == "" {
 			continue
 		}
