@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/internal/state"
@@ -48,6 +49,12 @@ type portalIndex []portalRef
 // model is one instance's Bitrix24 state.
 type model struct {
 	db *state.DB
+
+	// names holds one copy of each portal name the documents decoded name,
+	// so that the rows of a portal share it (decoding runs outside the
+	// model's lock, so names has a lock of its own).
+	namesMu sync.Mutex
+	names   map[string]string
 
 	members   *state.Table[memberID, chatMember]
 	limits    *state.Table[limitID, networkLimit]
@@ -149,14 +156,26 @@ func ownsNamed(kind string) func(string) bool {
 	}
 }
 
+// intern returns the copy of portal name s the model keeps.
+func (m *model) intern(s string) string {
+	m.namesMu.Lock()
+	defer m.namesMu.Unlock()
+	if v, ok := m.names[s]; ok {
+		return v
+	}
+	m.names[s] = s
+	return s
+}
+
 // fillScoped is the FromKey of a portal-scoped table: a document that
 // leaves its portal or id out takes them from its key.
-func fillScoped(portal *string, id *int64) func(key string) error {
+func (m *model) fillScoped(portal *string, id *int64) func(key string) error {
 	return func(key string) error {
 		parts := keyParts(key)
 		if *portal == "" {
 			*portal = parts[0]
 		}
+		*portal = m.intern(*portal)
 		if *id == 0 {
 			*id, _ = core.KeyID(parts[2])
 		}
@@ -164,7 +183,7 @@ func fillScoped(portal *string, id *int64) func(key string) error {
 	}
 }
 
-func scopedSpec[V any](kind, seq string, id func(*V) (*string, *int64)) state.TableSpec[scoped, V] {
+func scopedSpec[V any](m *model, kind, seq string, id func(*V) (*string, *int64)) state.TableSpec[scoped, V] {
 	return state.TableSpec[scoped, V]{
 		Owns: ownsScoped(kind, 1),
 		ID: func(v *V) scoped {
@@ -172,7 +191,7 @@ func scopedSpec[V any](kind, seq string, id func(*V) (*string, *int64)) state.Ta
 			return scoped{*p, *n}
 		},
 		Key:     func(k scoped) string { return scopedKey(k.portal, kind, k.id) },
-		FromKey: func(key string, v *V) error { p, n := id(v); return fillScoped(p, n)(key) },
+		FromKey: func(key string, v *V) error { p, n := id(v); return m.fillScoped(p, n)(key) },
 		Seq: func(v *V) (string, int64) {
 			p, n := id(v)
 			return seqName(*p, seq), *n
@@ -182,7 +201,7 @@ func scopedSpec[V any](kind, seq string, id func(*V) (*string, *int64)) state.Ta
 
 // newModel registers the tables with a new state.DB appending to log.
 func newModel(log *state.Log) *model {
-	m := &model{db: state.New(vendorName, log)}
+	m := &model{db: state.New(vendorName, log), names: map[string]string{}}
 	m.clear()
 	m.db.OnClear(m.clear)
 	// Portal-scoped tables first: a portal named "token" or "portal" has
@@ -192,6 +211,10 @@ func newModel(log *state.Log) *model {
 		ID:   func(c *chatMember) memberID { return memberID{c.Portal, c.ChatID, c.UserID} },
 		Key:  func(k memberID) string { return memberKey(k.portal, k.chat, k.user) },
 		Seq:  func(c *chatMember) (string, int64) { return seqName(c.Portal, kindChatUser), c.Order },
+		FromKey: func(_ string, c *chatMember) error {
+			c.Portal = m.intern(c.Portal)
+			return nil
+		},
 		Index: func(old, nv *chatMember) {
 			if old != nil {
 				k := scoped{old.Portal, old.ChatID}
@@ -218,17 +241,17 @@ func newModel(log *state.Log) *model {
 		ID:   func(l *networkLimit) limitID { return limitID{l.Portal, l.BotID, l.UserID} },
 		Key:  func(k limitID) string { return limitKey(k.portal, k.bot, k.user) },
 		FromKey: func(key string, l *networkLimit) error {
-			l.Portal = keyParts(key)[0]
+			l.Portal = m.intern(keyParts(key)[0])
 			return nil
 		},
 	})
-	uspec := scopedSpec(kindUser, kindUser, func(u *user) (*string, *int64) { return &u.Portal, &u.ID })
+	uspec := scopedSpec(m, kindUser, kindUser, func(u *user) (*string, *int64) { return &u.Portal, &u.ID })
 	m.users = state.NewTable(m.db, uspec)
 	// bots are users: one id sequence for both
-	bspec := scopedSpec(kindBot, kindUser, func(b *bot) (*string, *int64) { return &b.Portal, &b.ID })
+	bspec := scopedSpec(m, kindBot, kindUser, func(b *bot) (*string, *int64) { return &b.Portal, &b.ID })
 	bspec.Index = m.indexBot
 	m.bots = state.NewTable(m.db, bspec)
-	cspec := scopedSpec(kindChat, kindChat, func(c *chat) (*string, *int64) { return &c.Portal, &c.ID })
+	cspec := scopedSpec(m, kindChat, kindChat, func(c *chat) (*string, *int64) { return &c.Portal, &c.ID })
 	cspec.Index = func(old, nv *chat) {
 		if old != nil {
 			unlink(m.chatsByEntity, entityID{old.Portal, old.EntityType, old.EntityID}, old.ID)
@@ -238,7 +261,7 @@ func newModel(log *state.Log) *model {
 		}
 	}
 	m.chats = state.NewTable(m.db, cspec)
-	mspec := scopedSpec(kindMessage, kindMessage, func(x *message) (*string, *int64) { return &x.Portal, &x.ID })
+	mspec := scopedSpec(m, kindMessage, kindMessage, func(x *message) (*string, *int64) { return &x.Portal, &x.ID })
 	mspec.Index = func(old, nv *message) {
 		// 0 is no chat (a network message) or no recipient (a chat's)
 		if old != nil && old.ChatID != 0 {
@@ -255,7 +278,7 @@ func newModel(log *state.Log) *model {
 		}
 	}
 	m.messages = state.NewTable(m.db, mspec)
-	lspec := scopedSpec(kindLine, kindLine, func(l *openLine) (*string, *int64) { return &l.Portal, &l.ID })
+	lspec := scopedSpec(m, kindLine, kindLine, func(l *openLine) (*string, *int64) { return &l.Portal, &l.ID })
 	lspec.Index = func(old, nv *openLine) {
 		if old != nil {
 			unlink(m.linesByCode, codeID{old.Portal, old.Code}, old.ID)
@@ -265,7 +288,7 @@ func newModel(log *state.Log) *model {
 		}
 	}
 	m.lines = state.NewTable(m.db, lspec)
-	sspec := scopedSpec(kindSession, kindSession, func(s *session) (*string, *int64) { return &s.Portal, &s.ID })
+	sspec := scopedSpec(m, kindSession, kindSession, func(s *session) (*string, *int64) { return &s.Portal, &s.ID })
 	sspec.Index = func(old, nv *session) {
 		if old != nil {
 			unlink(m.chatSessions, scoped{old.Portal, old.ChatID}, old.ID)
