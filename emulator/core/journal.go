@@ -64,6 +64,9 @@ func (j *Journal) slot(seq uint64) int { return int((seq - 1) % uint64(j.size)) 
 // Record appends an exchange, overwriting the oldest when full, and
 // returns its sequence number.
 func (j *Journal) Record(e Exchange) uint64 {
+	// Texts that come from the request are copied and cut: a record never
+	// keeps a request's memory alive, nor more than a few KB of its own.
+	e.Path, e.Tenant, e.Error, e.Note = clipText(e.Path), clipText(e.Tenant), clipText(e.Error), clipText(e.Note)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	e.Seq = j.next

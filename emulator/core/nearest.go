@@ -18,16 +18,23 @@ func (a *adapter) noteNearest(req *Request, ex *Exchange) {
 		name string
 		dist int
 	}
+	if len(segments) > nearestMaxSegments {
+		segments = segments[:nearestMaxSegments]
+	}
 	var cands []cand
 	for _, n := range names {
 		op := strings.ToLower(strings.TrimPrefix(n, a.v.Name()+"."))
+		limit := max(1, len(op)/3)
 		d := -1
 		for _, seg := range segments { // the operation may sit anywhere in the path
+			if abs(len(seg)-len(op)) > limit {
+				continue // farther than limit whatever the letters: no need to count
+			}
 			if sd := levenshtein(seg, op); d < 0 || sd < d {
 				d = sd
 			}
 		}
-		if limit := max(1, len(op)/3); d <= limit {
+		if d >= 0 && d <= limit {
 			cands = append(cands, cand{n, d})
 		}
 	}
@@ -41,6 +48,18 @@ func (a *adapter) noteNearest(req *Request, ex *Exchange) {
 	}
 	ex.Note = "unknown operation; nearest known: " + strings.Join(out, ", ")
 	a.h.Logger.Warn("unknown operation", "vendor", req.Vendor, "method", req.HTTP.Method, "path", req.HTTP.URL.Path, "nearest", out)
+}
+
+// nearestMaxSegments bounds the path segments compared with operation
+// names: with segments longer than a name plus a third skipped unread, an
+// unknown path costs at most this many short edit distances per route.
+const nearestMaxSegments = 16
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func (a *adapter) routeNames() []string {

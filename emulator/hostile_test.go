@@ -1,0 +1,95 @@
+package emulator_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/testkit"
+)
+
+// TestJournalKeepsNoRequestBody: the journal keeps a copy of what it shows
+// of a request, never the request's body: small parameters followed by
+// megabytes of separators leave the heap where it was once answered.
+func TestJournalKeepsNoRequestBody(t *testing.T) {
+	emu := testkit.Start(t)
+	body := "status=admin&" + strings.Repeat("&", 4<<20)
+	send := func() {
+		req, _ := http.NewRequest(http.MethodPost, emu.URL()+"/imbachat/v2/627/get_users", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("627", "secret_key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	send() // warm up: connection, buffers
+	before := heapAlloc()
+	const n = 16
+	for i := 0; i < n; i++ {
+		send()
+	}
+	grown := heapAlloc() - before
+	if grown > 16<<20 {
+		t.Errorf("the heap grew by %d MiB over %d requests of 4 MiB: the journal keeps their bodies", grown>>20, n)
+	}
+	calls := emu.Calls("imbachat.get_users", nil)
+	if len(calls) == 0 || calls[len(calls)-1].Params["status"] != "admin" {
+		t.Errorf("the journal lost the parameters: %+v", calls)
+	}
+}
+
+func heapAlloc() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// TestJournalClipsLongTexts: a path of 300 KB is journaled cut to a few
+// hundred bytes with its length noted.
+func TestJournalClipsLongTexts(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	long := "/rest/1/abc/" + strings.Repeat("x", 300<<10)
+	resp, err := http.Get(emu.URL() + long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	recs := emu.Emulator().Journal().Find(core.JournalFilter{Limit: 1})
+	if len(recs) != 1 {
+		t.Fatal("nothing journaled")
+	}
+	if p := recs[0].Path; len(p) > 1024 || !strings.HasSuffix(p, "(307212 bytes)") {
+		t.Errorf("journaled path of %d bytes ending %q", len(p), p[max(0, len(p)-20):])
+	}
+}
+
+// TestUnknownPathHintIsBounded: the nearest-operation hint of an unknown
+// path compares a bounded number of its segments, and none much longer
+// than an operation name, so a path of a thousand segments costs what a
+// short one does (counted in allocations: two per edit distance).
+func TestUnknownPathHintIsBounded(t *testing.T) {
+	emu := testkit.Start(t)
+	h := emu.Emulator()
+	long := "/rest/1/abc" + strings.Repeat("/imbot.chat.updatetitlx", 1000)
+	allocs := testing.AllocsPerRun(2, func() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, long, nil))
+	})
+	if allocs > 3000 {
+		t.Errorf("an unknown path of 1,000 segments took %.0f allocations", allocs)
+	}
+	recs := h.Journal().Find(core.JournalFilter{Limit: 1})
+	if len(recs) != 1 || !strings.Contains(strings.ToLower(recs[0].Note), "bitrix24.imbot.chat.updatetitle") {
+		t.Errorf("the hint lost its suggestion: %+v", recs)
+	}
+}
