@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/testkit"
@@ -91,5 +92,59 @@ func TestUnknownPathHintIsBounded(t *testing.T) {
 	recs := h.Journal().Find(core.JournalFilter{Limit: 1})
 	if len(recs) != 1 || !strings.Contains(strings.ToLower(recs[0].Note), "bitrix24.imbot.chat.updatetitle") {
 		t.Errorf("the hint lost its suggestion: %+v", recs)
+	}
+}
+
+// TestClockRefusesWhatItCannotRepresent: an instant beyond the years the
+// vendors' dates show, a running clock farther than a time.Duration from
+// real time, and advances that would overflow are refused with 400 in the
+// control plane's format, and the clock stays where it was.
+func TestClockRefusesWhatItCannotRepresent(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		setup string // a body sent first, answered 200
+		body  string
+		want  string
+	}{
+		{name: "a running clock in 9999", body: `{"now":"9999-12-31T23:00:00Z"}`, want: "292 years"},
+		{name: "a frozen clock past 9999", body: `{"now":"9999-12-31T23:00:00Z","freeze":true}`, setup: "", want: ""},
+		{name: "advance past 292 years", body: `{"advance":"2562047h"}`, setup: `{"advance":"2562047h"}`, want: "292 years"},
+		{name: "advance a frozen clock past 9999", setup: `{"now":"9999-12-31T00:00:00Z","freeze":true}`, body: `{"advance":"48h"}`, want: "years 1-9999"},
+		{name: "advance a frozen clock before year 1", setup: `{"now":"0001-01-01T10:00:00Z","freeze":true}`, body: `{"advance":"-48h"}`, want: "years 1-9999"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			emu := testkit.Start(t)
+			post := func(body string) (int, string) {
+				resp, err := http.Post(emu.URL()+"/_emulator/clock", "application/json", strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			if c.setup != "" {
+				if status, b := post(c.setup); status != 200 {
+					t.Fatalf("setup: %d %s", status, b)
+				}
+			}
+			before := emu.Now()
+			status, b := post(c.body)
+			if c.want == "" {
+				if status != 200 {
+					t.Fatalf("a frozen clock may stand in 9999: %d %s", status, b)
+				}
+				return
+			}
+			if status != 400 || !strings.Contains(b, `"error":`) || !strings.Contains(b, c.want) {
+				t.Fatalf("got %d %s, want 400 naming %q", status, b, c.want)
+			}
+			if after := emu.Now(); after.Sub(before) > time.Minute || before.Sub(after) > time.Minute {
+				t.Errorf("the clock moved from %s to %s", before, after)
+			}
+		})
 	}
 }
