@@ -148,3 +148,23 @@ func TestClockRefusesWhatItCannotRepresent(t *testing.T) {
 		})
 	}
 }
+
+// TestScenarioNamingNoOperationIsRefused: the control plane refuses a rule
+// that could never match, naming the nearest real operation.
+func TestScenarioNamingNoOperationIsRefused(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	resp, err := http.Post(emu.URL()+"/_emulator/scenarios", "application/json",
+		strings.NewReader(`{"name":"x","rules":[{"match":{"vendor":"imbox","operation":"grabAgnets"},"action":{"type":"empty"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), `matches no operation of imbox; nearest: imbox.grabAgents`) {
+		t.Errorf("got %d %s", resp.StatusCode, b)
+	}
+	if n := len(emu.FaultCounts()); n != 0 {
+		t.Errorf("%d scenarios active", n)
+	}
+}

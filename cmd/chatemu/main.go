@@ -358,12 +358,23 @@ func validate(files []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	bad := 0
+	var checker *emulator.Emulator // an instance's scenario engine knows its vendors' operations and errors
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err == nil {
 			var probe map[string]json.RawMessage
 			if json.Unmarshal(data, &probe) == nil && probe["rules"] != nil {
-				_, err = fault.Parse(f, data)
+				var sc *fault.Scenario
+				if sc, err = fault.Parse(f, data); err == nil {
+					if checker == nil {
+						if checker, err = emulator.New(emulator.Config{}); err != nil {
+							fmt.Fprintln(stderr, err)
+							return 1
+						}
+						defer checker.Close()
+					}
+					err = checker.Faults().Check(sc)
+				}
 			} else {
 				_, err = emulator.ParseDocument(f, data)
 			}
