@@ -20,7 +20,7 @@ type Engine struct {
 	catalogs map[string]core.ErrorCatalog
 	// operations are each vendor's operation names.
 	operations map[string][]string
-	logger   *slog.Logger
+	logger     *slog.Logger
 
 	mu     sync.Mutex
 	active []*active
