@@ -237,7 +237,13 @@ func methodAllowed(allowed []string, m string) bool {
 // fail renders err through the vendor's renderer.
 func (a *adapter) fail(w http.ResponseWriter, req *Request, ex *Exchange, err error) {
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) {
+	switch {
+	case errors.As(err, &apiErr):
+	case errors.Is(err, state.ErrSequenceExhausted):
+		// The vendor's 500, with the reason: ids at the top of int64 came
+		// from a snapshot or a seed, and nothing can be created after them.
+		apiErr = &APIError{Kind: KindInternal, Status: http.StatusInternalServerError, Message: err.Error(), Cause: err}
+	default:
 		a.h.Logger.Error("handler error", "route", req.Route, "err", err)
 		apiErr = Internal(err)
 	}
