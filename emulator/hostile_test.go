@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatemu/chatemu/emulator"
 	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/testkit"
 )
@@ -167,4 +168,24 @@ func TestScenarioNamingNoOperationIsRefused(t *testing.T) {
 	if n := len(emu.FaultCounts()); n != 0 {
 		t.Errorf("%d scenarios active", n)
 	}
+}
+
+// TestDataFileIsLocked: a second instance on a data file another one holds
+// refuses to start, saying so; once the first closes, the file opens.
+func TestDataFileIsLocked(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/state.db"
+	first, err := emulator.New(emulator.Config{DataFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := emulator.New(emulator.Config{DataFile: path}); err == nil || !strings.Contains(err.Error(), "is in use by another chatemu process") {
+		t.Fatalf("a second instance on the same file: %v", err)
+	}
+	first.Close()
+	again, err := emulator.New(emulator.Config{DataFile: path})
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	again.Close()
 }
