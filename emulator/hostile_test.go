@@ -189,3 +189,35 @@ func TestDataFileIsLocked(t *testing.T) {
 	}
 	again.Close()
 }
+
+// TestRateLimitSpendsOnlyAuthenticRequests: requests with wrong
+// credentials claiming a widget do not drain that widget's bucket.
+func TestRateLimitSpendsOnlyAuthenticRequests(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	emu.ActivateScenario(t, []byte(`{"name":"limit","rules":[{"match":{"vendor":"imbachat"},"action":{"type":"rate_limit","rate":0.001,"burst":2}}]}`))
+	getRooms := func(secret string) int {
+		req, _ := http.NewRequest(http.MethodPost, emu.URL()+"/imbachat/v2/627/get_rooms", strings.NewReader("imba_id=627"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("627", secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 4; i++ {
+		if status := getRooms("wrong"); status != http.StatusUnauthorized {
+			t.Fatalf("wrong credentials %d: %d, want the vendor's 401", i, status)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if status := getRooms("secret_key"); status != http.StatusOK {
+			t.Fatalf("authentic request %d after strangers' attempts: %d", i, status)
+		}
+	}
+	if status := getRooms("secret_key"); status != http.StatusTooManyRequests {
+		t.Errorf("the third authentic request within the burst of 2: %d, want 429", status)
+	}
+}

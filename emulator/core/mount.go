@@ -181,6 +181,7 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 	if tr, ok := a.v.(TenantResolver); ok {
 		req.Tenant = tr.ClaimedTenant(req)
 	}
+	req.auth = route.Auth
 	serve := func(out http.ResponseWriter) { a.serve(out, route, req, ex) }
 	if a.h.Fault != nil {
 		fail := func(out http.ResponseWriter, e *APIError) { a.fail(out, req, ex, e) }
@@ -208,11 +209,9 @@ func (a *adapter) routeError(route *Route, req *Request, ex *Exchange) error {
 
 // serve runs the real operation: auth, handler, render.
 func (a *adapter) serve(w http.ResponseWriter, route *Route, req *Request, ex *Exchange) {
-	if route.Auth != nil {
-		if err := route.Auth(req); err != nil {
-			a.fail(w, req, ex, err)
-			return
-		}
+	if err := req.Authenticate(); err != nil {
+		a.fail(w, req, ex, err)
+		return
 	}
 	resp, err := route.Handler(req)
 	if err != nil {
