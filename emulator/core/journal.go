@@ -97,7 +97,9 @@ func (j *Journal) Clear() {
 // JournalFilter selects exchanges; zero fields match everything.
 type JournalFilter struct {
 	Vendor    string
-	Operation string // exact route name, case-insensitive
+	// Operation is an operation's name, case-insensitive, with or without
+	// its vendor prefix ("bitrix24.imbot.chat.add" or "imbot.chat.add").
+	Operation string
 	AfterSeq  uint64 // only records with a higher sequence number
 	Since     time.Time
 	Limit     int // the newest Limit matches; 0 = all
@@ -106,7 +108,7 @@ type JournalFilter struct {
 // Match reports whether e passes the filter.
 func (f JournalFilter) Match(e *Exchange) bool {
 	return (f.Vendor == "" || strings.EqualFold(e.Vendor, f.Vendor)) &&
-		(f.Operation == "" || strings.EqualFold(e.Operation, f.Operation)) &&
+		(f.Operation == "" || SameOperation(f.Operation, e.Vendor, e.Operation)) &&
 		e.Seq > f.AfterSeq &&
 		(f.Since.IsZero() || !e.Time.Before(f.Since))
 }
@@ -139,4 +141,14 @@ func (j *Journal) LastSeq() uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.next - 1
+}
+
+// SameOperation reports whether name (as a user writes it: with or without
+// the vendor prefix, in any case) names the operation op of vendor.
+func SameOperation(name, vendor, op string) bool {
+	if strings.EqualFold(name, op) {
+		return true
+	}
+	short, ok := strings.CutPrefix(op, vendor+".")
+	return ok && strings.EqualFold(name, short)
 }
