@@ -1,6 +1,8 @@
 package imbox
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -21,8 +23,8 @@ type agentItem struct {
 	Groups     string `json:"groups"`
 }
 
-// item renders a stored agent; the model keeps it rendered beside the
-// account's agent list.
+// item renders a stored agent; the model keeps it rendered and encoded
+// (encodeItem) beside the account's agent list.
 func (a *agent) item() agentItem {
 	it := agentItem{ID: a.ID, SID: a.SID, Name: a.Name, Email: a.Email, Picture: a.Picture,
 		LastActive: formatDate(a.LastActive), Department: a.Department, BackOffice: "0",
@@ -45,24 +47,38 @@ func (s *Service) grabAgent(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, errInvalid("agentId", raw, "a number")
 	}
-	var a agent
-	var found bool
+	var out encodedItems
 	_ = s.view(func(m *model) error {
-		a, found = m.accountAgent(sidOf(req), id)
+		if item, found := m.agentItem(sidOf(req), id); found {
+			out.add(item)
+		}
 		return nil
 	})
-	if !found {
+	if out.n == 0 {
 		return nil, errAgentNotFound(raw)
 	}
-	return successWithoutLength([]agentItem{a.item()}), nil
+	return out.response(false), nil
 }
 
 // grabAgents implements "grabAgents": every agent of the account by id.
 func (s *Service) grabAgents(req *core.Request) (*core.Response, error) {
-	var out []agentItem
+	var out encodedItems
 	_ = s.view(func(m *model) error {
-		out = m.agentItems(sidOf(req))
+		size := 0
+		m.eachAgentItem(sidOf(req), func(item json.RawMessage) { size += len(item) + 1 })
+		out.grow(size)
+		m.eachAgentItem(sidOf(req), out.add)
 		return nil
 	})
-	return success(out), nil
+	return out.response(true), nil
+}
+
+// encodeItem encodes an item as answers encode it (no HTML escapes), to be
+// placed in an answer as it is.
+func encodeItem(v any) json.RawMessage {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // items are plain values: they always encode
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

@@ -1,6 +1,12 @@
 package imbox
 
-import "github.com/chatemu/chatemu/emulator/core"
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/chatemu/chatemu/emulator/core"
+)
 
 // envelope is ImBox's success envelope: {"result":"success","json":[...],
 // "length":N}. Length is left out where the documentation's example leaves
@@ -26,4 +32,43 @@ func successWithoutLength[T any](items []T) *core.Response {
 		items = []T{}
 	}
 	return core.OK(envelope{Result: "success", JSON: items})
+}
+
+// encodedItems builds the envelope success and successWithoutLength
+// render around items the model keeps encoded (encodeItem), which need no
+// encoding again.
+type encodedItems struct {
+	b []byte
+	n int
+}
+
+const encodedHead = `{"result":"success","json":[`
+
+// grow makes room for items of size bytes in all (commas included).
+func (l *encodedItems) grow(size int) {
+	if l.b == nil {
+		l.b = append(make([]byte, 0, len(encodedHead)+size+32), encodedHead...)
+	}
+}
+
+// add appends one encoded item.
+func (l *encodedItems) add(item json.RawMessage) {
+	l.grow(len(item))
+	if l.n > 0 {
+		l.b = append(l.b, ',')
+	}
+	l.b = append(l.b, item...)
+	l.n++
+}
+
+// response answers the items, with their count when withLength is set.
+func (l *encodedItems) response(withLength bool) *core.Response {
+	l.grow(0)
+	if withLength {
+		l.b = append(l.b, `],"length":`...)
+		l.b = strconv.AppendInt(l.b, int64(l.n), 10)
+	} else {
+		l.b = append(l.b, ']')
+	}
+	return core.EncodedJSON(http.StatusOK, append(l.b, '}'))
 }

@@ -239,10 +239,11 @@ func ownedLess[V any](a, b owned[V]) bool {
 	return a.id < b.id
 }
 
-// agentEntry is an agent in its account's list, rendered once per change.
+// agentEntry is an agent in its account's list, rendered and encoded as
+// grabAgent and grabAgents show it once per change of the agent.
 type agentEntry struct {
 	sid, id int64
-	item    agentItem
+	item    json.RawMessage
 }
 
 // channelKey is a conversation's public id within its account.
@@ -311,7 +312,7 @@ func newModel(log *state.Log) *model {
 				m.agentsByAccount.Delete(agentEntry{sid: old.SID, id: old.ID})
 			}
 			if nw != nil {
-				m.agentsByAccount.Set(agentEntry{sid: nw.SID, id: nw.ID, item: nw.item()})
+				m.agentsByAccount.Set(agentEntry{sid: nw.SID, id: nw.ID, item: encodeItem(nw.item())})
 			}
 		},
 	})
@@ -451,17 +452,24 @@ func (m *model) messagesOf(conversationID int64) []*message {
 	return out
 }
 
-// agentItems lists an account's agents by id, as grabAgents shows them.
-func (m *model) agentItems(sid int64) []agentItem {
-	var out []agentItem
+// eachAgentItem calls fn with an account's agents by id, encoded as
+// grabAgents shows them (shared: only read them).
+func (m *model) eachAgentItem(sid int64, fn func(json.RawMessage)) {
 	m.agentsByAccount.Ascend(agentEntry{sid: sid, id: math.MinInt64}, func(e agentEntry) bool {
 		if e.sid != sid {
 			return false
 		}
-		out = append(out, e.item)
+		fn(e.item)
 		return true
 	})
-	return out
+}
+
+// agentItem is one agent of an account, encoded as grabAgent shows it
+// (shared: only read it); false when the id is unknown or belongs to
+// another account.
+func (m *model) agentItem(sid, id int64) (json.RawMessage, bool) {
+	e, ok := m.agentsByAccount.Get(agentEntry{sid: sid, id: id})
+	return e.item, ok
 }
 
 // accountAgent returns a copy of one agent of an account; false when the
