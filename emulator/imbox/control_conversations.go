@@ -105,7 +105,7 @@ func (m *model) addMessage(tx *state.Tx, c *conversation, text string, agentID *
 		msg.From = a.DisplayName
 		m.touchAgent(tx, a, at)
 	}
-	msg.ID = tx.Next(seqName(kindMessage))
+	msg.ID = tx.Next(seqMessage)
 	m.recordMessage(tx, c, msg)
 	return msg, nil
 }

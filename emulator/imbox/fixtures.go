@@ -252,7 +252,7 @@ func (m *model) replaceConversation(tx *state.Tx, sid int64, channel string) con
 	c := conversation{SID: sid, Channel: channel, Tags: []tag{}, Labels: []label{}, Cards: []card{}, Pages: []string{}}
 	id, ok := m.channels[channelKey{sid, channel}]
 	if !ok {
-		c.ID = tx.Next(seqName(kindConversation))
+		c.ID = tx.Next(seqConversation)
 		return c
 	}
 	c.ID = id
