@@ -100,3 +100,20 @@ func BenchmarkListConversationsScale(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPostMessage is the write path: a visitor message recorded in a
+// conversation through the control plane.
+func BenchmarkPostMessage(b *testing.B) {
+	emu := benchEmulator(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/_emulator/imbox/1/conversations/V1/messages",
+			strings.NewReader(`{"sender":"visitor","message":"Hi","at":"2021-01-01T00:00:00Z"}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("%d %s", rec.Code, rec.Body.String())
+		}
+	}
+}
