@@ -276,14 +276,7 @@ func (e *Emulator) Seed(source string, data []byte) (*Document, error) {
 	for i, v := range modeled {
 		dbs[i] = v.Model()
 	}
-	err = state.UpdateAll(dbs, func(txs []*state.Tx) error {
-		for i, v := range modeled {
-			if err := applyModeled(v, txs[i], docs); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = state.UpdateAll(dbs, func(txs []*state.Tx) error { return applyAll(modeled, txs, docs) })
 	if err != nil {
 		return nil, err
 	}
