@@ -96,7 +96,7 @@ func (j *Journal) Clear() {
 
 // JournalFilter selects exchanges; zero fields match everything.
 type JournalFilter struct {
-	Vendor    string
+	Vendor string
 	// Operation is an operation's name, case-insensitive, with or without
 	// its vendor prefix ("bitrix24.imbot.chat.add" or "imbot.chat.add").
 	Operation string
