@@ -20,33 +20,19 @@ type principal struct {
 	JWTUser string
 }
 
-func (s *Service) loadWidget(id int64) (*widget, error) {
-	key := widgetKey(id)
-	var raw string
-	var found bool
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		var err error
-		raw, found, err = tx.GetRaw(key)
-		return err
+// loadWidget reads a widget; nil when there is none.
+func (s *Service) loadWidget(id int64) *widget {
+	var w widget
+	var ok bool
+	s.m.db.View(func() error {
+		w, ok = s.m.widgets.Get(id)
+		return nil
 	})
-	if err != nil || !found {
-		return nil, err
+	if !ok {
+		return nil
 	}
-	// Decoded after the read transaction, which holds off writers, and
-	// through widgetDocs: every request loads its widget.
-	w, err := widgetDocs.Decode(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", key, err)
-	}
-	return w, nil
+	return &w
 }
-
-// widgetDocs keeps decoded widgets by their stored text for every instance
-// of the process (the same text is the same widget).
-var widgetDocs = core.NewDocCache(256, func(w *widget) *widget {
-	c := *w // no field refers to shared memory
-	return &c
-})
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
@@ -66,10 +52,7 @@ func (s *Service) authSite(req *core.Request) error {
 	if err != nil {
 		return err
 	}
-	w, err := s.loadWidget(id)
-	if err != nil {
-		return err
-	}
+	w := s.loadWidget(id)
 	if w == nil {
 		return errNotFound("Widget %d not found", id)
 	}
@@ -89,7 +72,7 @@ func (s *Service) pathWidget(req *core.Request) (*widget, error) {
 	if err != nil {
 		return nil, errNotFound("Widget %q not found", req.Vars["imba_id"])
 	}
-	return s.loadWidget(id)
+	return s.loadWidget(id), nil
 }
 
 // checkBasic verifies Basic imba_id:secret_key against the path widget. The
