@@ -14,24 +14,25 @@ import (
 // principal is who a request acts as: a widget, and for JWT requests the
 // external-site user the token names.
 type principal struct {
-	Widget *widget
+	Widget widget
 	// JWTUser is the token's user_id claim (an external-site id); "" when
 	// the request used widget credentials.
 	JWTUser string
 }
 
-// loadWidget reads a widget; nil when there is none.
-func (s *Service) loadWidget(id int64) *widget {
-	var w widget
+// loadWidget reads a widget into the principal a request will act as;
+// nil when there is no such widget.
+func (s *Service) loadWidget(id int64) *principal {
+	p := &principal{}
 	var ok bool
 	s.m.db.View(func() error {
-		w, ok = s.m.widgets.Get(id)
+		p.Widget, ok = s.m.widgets.Get(id)
 		return nil
 	})
 	if !ok {
 		return nil
 	}
-	return &w
+	return p
 }
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
@@ -40,34 +41,37 @@ func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []by
 // form fields (spec 1.1, "Request parameters" 1-3). Missing ones are 422,
 // an unknown widget 404, wrong credentials 403.
 func (s *Service) authSite(req *core.Request) error {
-	creds := map[string]string{}
-	for _, name := range []string{"imba_id", "login", "password"} {
+	var creds [3]string // imba_id, login, password
+	for i, name := range [...]string{"imba_id", "login", "password"} {
 		v, err := required(req, name)
 		if err != nil {
 			return err
 		}
-		creds[name] = v
+		creds[i] = v
 	}
 	id, err := intParam(req, "imba_id")
 	if err != nil {
 		return err
 	}
-	w := s.loadWidget(id)
-	if w == nil {
+	p := s.loadWidget(id)
+	if p == nil {
 		return errNotFound("Widget %d not found", id)
 	}
-	if !equal(creds["login"], w.Login) || !equal(creds["password"], w.Password) {
+	if !equal(creds[1], p.Widget.Login) || !equal(creds[2], p.Widget.Password) {
 		return errForbidden("Wrong login or password of the site user")
 	}
-	req.Tenant = tenant(w.ImbaID)
-	req.Principal = &principal{Widget: w}
+	req.Tenant, req.Principal = tenant(p.Widget.ImbaID), p
 	return nil
 }
 
-func tenant(id int64) string { return "widget:" + strconv.FormatInt(id, 10) }
+// tenant is how the journal and fault rules name a widget: "widget:627".
+func tenant(id int64) string {
+	return string(strconv.AppendInt(append(make([]byte, 0, 32), "widget:"...), id, 10))
+}
 
-// pathWidget loads the widget named by the v2 path ({imba_id}).
-func (s *Service) pathWidget(req *core.Request) (*widget, error) {
+// pathWidget loads the widget named by the v2 path ({imba_id}); nil when
+// there is no such widget.
+func (s *Service) pathWidget(req *core.Request) (*principal, error) {
 	id, err := strconv.ParseInt(req.Vars["imba_id"], 10, 64)
 	if err != nil {
 		return nil, errNotFound("Widget %q not found", req.Vars["imba_id"])
@@ -77,14 +81,15 @@ func (s *Service) pathWidget(req *core.Request) (*widget, error) {
 
 // checkBasic verifies Basic imba_id:secret_key against the path widget. The
 // login may be the widget id or the widget's API login.
-func checkBasic(req *core.Request, w *widget) (sent bool, err error) {
+func checkBasic(req *core.Request, p *principal) (sent bool, err error) {
 	login, password, ok := req.HTTP.BasicAuth()
 	if !ok {
 		return false, nil
 	}
-	if w == nil {
+	if p == nil {
 		return true, errUnauthorized("Unknown widget " + req.Vars["imba_id"])
 	}
+	w := &p.Widget
 	loginOK := login == strconv.FormatInt(w.ImbaID, 10) || (w.APILogin != "" && equal(login, w.APILogin))
 	if !loginOK {
 		return true, errUnauthorized(fmt.Sprintf("Basic login %q does not belong to widget %d", login, w.ImbaID))
@@ -104,23 +109,27 @@ func (s *Service) authBasic(req *core.Request) error {
 // authWidget checks Basic widget credentials against the path widget; a
 // request without them is judged by withoutBasic.
 func (s *Service) authWidget(req *core.Request, withoutBasic func(*widget) error) error {
-	w, err := s.pathWidget(req)
+	p, err := s.pathWidget(req)
 	if err != nil {
 		return err
 	}
-	sent, err := checkBasic(req, w)
+	sent, err := checkBasic(req, p)
 	if err != nil {
 		return err
+	}
+	var w *widget // nil: no such widget
+	if p != nil {
+		w = &p.Widget
 	}
 	if !sent {
 		if err := withoutBasic(w); err != nil {
 			return err
 		}
 	}
-	if w == nil {
+	if p == nil {
 		return errUnauthorized("Unknown widget " + req.Vars["imba_id"])
 	}
-	req.Tenant, req.Principal = tenant(w.ImbaID), &principal{Widget: w}
+	req.Tenant, req.Principal = tenant(w.ImbaID), p
 	return nil
 }
 
@@ -131,18 +140,17 @@ func (s *Service) authBasicOrJWT(req *core.Request) error {
 	if req.HTTP.Header.Get("JWT") == "" {
 		return s.authBasic(req)
 	}
-	w, err := s.pathWidget(req)
+	p, err := s.pathWidget(req)
 	if err != nil {
 		return err
 	}
-	if w == nil {
+	if p == nil {
 		return errUnauthorized("Unknown widget " + req.Vars["imba_id"])
 	}
-	userID, err := s.verifyUserToken(req.HTTP.Header.Get("JWT"), w)
-	if err != nil {
+	if p.JWTUser, err = s.verifyUserToken(req.HTTP.Header.Get("JWT"), &p.Widget); err != nil {
 		return errUnauthorized("Invalid JWT: " + err.Error())
 	}
-	req.Tenant, req.Principal = tenant(w.ImbaID), &principal{Widget: w, JWTUser: userID}
+	req.Tenant, req.Principal = tenant(p.Widget.ImbaID), p
 	return nil
 }
 

@@ -75,14 +75,14 @@ func (s *Service) postMessage(tx *state.Tx, imbaID, roomID int64, remote, text s
 	switch {
 	case !ok:
 		return message{}, errNotFound("User %s not found in widget %d", remote, imbaID)
-	case !m.isMember(r.ID, u.ID):
+	case !m.isMember(&r, u.ID):
 		return message{}, errForbidden(fmt.Sprintf("User %s is not a member of room %d", remote, roomID))
 	case u.Banned:
 		return message{}, errForbidden(fmt.Sprintf("User %s is banned", remote))
 	case r.Banned:
 		return message{}, errForbidden(fmt.Sprintf("Room %d is banned", roomID))
 	}
-	id := tx.Next(seqName(kindMessage))
+	id := tx.Next(seqMessage)
 	at = at.UTC().Truncate(time.Second)
 	msg := message{ID: id, ImbaID: imbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: at, Liked: "0",
 		UUID: fmt.Sprintf("%d-%d-%s", roomID, at.Unix(), s.deps.Random.Alphanumeric(6))}
@@ -157,7 +157,7 @@ func (s *Service) getMessages(req *core.Request) (*core.Response, error) {
 			if r.ID != msg.RoomID || !roomOK {
 				r, roomOK = m.widgetRoom(imbaID, msg.RoomID)
 			}
-			if !roomOK || r.DeletedAt != nil || (jwtUser >= 0 && !m.isMember(r.ID, jwtUser)) {
+			if !roomOK || r.DeletedAt != nil || (jwtUser >= 0 && !m.isMember(&r, jwtUser)) {
 				continue
 			}
 			if f.matches(m, &msg, &r) {

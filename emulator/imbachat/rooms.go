@@ -126,7 +126,7 @@ func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 			// A new slice: the stored row keeps the members it had.
 			list := r.Members[:len(r.Members):len(r.Members)]
 			for _, id := range members {
-				if !m.isMember(r.ID, id) {
+				if !m.isMember(&r, id) {
 					list = append(list, id)
 				}
 			}
@@ -165,7 +165,7 @@ func (m *model) findRoom(imbaID int64, rr *roomRequest) (room, bool, error) {
 
 // newRoom creates a room and returns its id.
 func (m *model) newRoom(tx *state.Tx, imbaID int64, rr *roomRequest, members []int64, now time.Time) int64 {
-	id := tx.Next(seqName(kindRoom))
+	id := tx.Next(seqRoom)
 	pipe := rr.pipe
 	// The room id makes the microseconds unique server-wide; a client-chosen
 	// pipe that happens to look the same is stepped over.
@@ -195,7 +195,7 @@ func (m *model) ensureUsers(tx *state.Tx, imbaID int64, remoteIDs []string, now 
 	for _, remote := range remoteIDs {
 		u, ok := m.userByRemoteID(imbaID, remote)
 		if !ok {
-			u = user{ID: tx.Next(seqName(kindUser)), ImbaID: imbaID, RemoteUserID: remote, Name: "User " + remote,
+			u = user{ID: tx.Next(seqUser), ImbaID: imbaID, RemoteUserID: remote, Name: "User " + remote,
 				Login: "NULL", Password: "NULL", Status: "user", UserData: json.RawMessage("null"),
 				AvatarURL: avatarURL(imbaID, remote), CreatedAt: now, UpdatedAt: now}
 			m.users.Put(tx, u)
@@ -269,7 +269,7 @@ func (f *roomFilter) match(m *model, r *room) bool {
 		eq(f.roomType, int64(r.Type)) && eq(f.status, int64(r.Status)) && eq(f.imbaID, r.ImbaID) &&
 		eq(f.countUsers, int64(len(r.Members))) && f.lastMessage.match(r.LastMessageAt) &&
 		(f.banned == nil || *f.banned == r.Banned) &&
-		(f.member < 0 || m.isMember(r.ID, f.member))
+		(f.member < 0 || m.isMember(r, f.member))
 }
 
 // getRooms implements "API for getting a list of rooms with filters

@@ -83,9 +83,11 @@ const (
 	kindUser    = "user"
 	kindRoom    = "room"
 	kindMessage = "message"
-)
 
-func seqName(kind string) string { return vendorName + ":" + kind }
+	seqUser    = vendorName + ":" + kindUser
+	seqRoom    = vendorName + ":" + kindRoom
+	seqMessage = vendorName + ":" + kindMessage
+)
 
 // remoteKey names a widget's user by the external site's id.
 type remoteKey struct {
@@ -100,9 +102,6 @@ type pipeKey struct {
 	pipe   string
 }
 
-// membership is a user listed as a member of a room.
-type membership struct{ room, user int64 }
-
 // model is one instance's ImbaChat state: a table per kind of document and
 // the secondary maps every lookup and filter of the API reads, kept up to
 // date by the tables' Index hooks. Everything is read under db.View and
@@ -114,30 +113,30 @@ type model struct {
 	rooms    *state.Table[int64, room]
 	messages *state.Table[int64, message]
 
-	usersOf      map[int64]idList     // widget -> its users' ids
-	usersByID    map[remoteKey]idList // (widget, remote id) -> user ids (deleted ones too)
-	roomsOf      map[int64]idList     // widget -> its rooms' ids
-	roomsByPipe  map[pipeKey]idList   // (widget, pipe) -> room ids (deleted ones too)
-	members      map[membership]int32 // how many times a room lists a user
-	messagesOf   map[int64]idList     // widget -> its messages' ids
-	roomMessages map[int64]idList     // room -> its messages' ids
+	usersOf      map[int64]idList          // widget -> its users' ids
+	usersByID    map[remoteKey]idList      // (widget, remote id) -> user ids (deleted ones too)
+	roomsOf      map[int64]idList          // widget -> its rooms' ids
+	roomsByPipe  map[pipeKey]idList        // (widget, pipe) -> room ids (deleted ones too)
+	memberSets   map[int64]map[int64]int32 // big rooms: how many times each user is listed
+	messagesOf   map[int64]idList          // widget -> its messages' ids
+	roomMessages map[int64]idList          // room -> its messages' ids
 }
 
 func newModel(log *state.Log) *model {
 	m := &model{db: state.New(vendorName, log)}
 	m.clear()
 	m.db.OnClear(m.clear)
-	m.widgets = state.NewTable(m.db, tableSpec(kindWidget, func(w *widget) int64 { return w.ImbaID }, nil, false))
-	m.users = state.NewTable(m.db, tableSpec(kindUser, func(u *user) int64 { return u.ID }, m.indexUser, true))
-	m.rooms = state.NewTable(m.db, tableSpec(kindRoom, func(r *room) int64 { return r.ID }, m.indexRoom, true))
-	m.messages = state.NewTable(m.db, tableSpec(kindMessage, func(msg *message) int64 { return msg.ID }, m.indexMessage, true))
+	m.widgets = state.NewTable(m.db, tableSpec(kindWidget, func(w *widget) int64 { return w.ImbaID }, nil, ""))
+	m.users = state.NewTable(m.db, tableSpec(kindUser, func(u *user) int64 { return u.ID }, m.indexUser, seqUser))
+	m.rooms = state.NewTable(m.db, tableSpec(kindRoom, func(r *room) int64 { return r.ID }, m.indexRoom, seqRoom))
+	m.messages = state.NewTable(m.db, tableSpec(kindMessage, func(msg *message) int64 { return msg.ID }, m.indexMessage, seqMessage))
 	return m
 }
 
 // tableSpec is the spec of a table of kind keyed by an id: documents under
-// "imbachat:<kind>:<zero-padded id>", and with seq, ids counted by the
-// sequence "imbachat:<kind>".
-func tableSpec[V any](kind string, id func(*V) int64, index func(old, new *V), seq bool) state.TableSpec[int64, V] {
+// "imbachat:<kind>:<zero-padded id>", and with a sequence named, ids
+// counted by it.
+func tableSpec[V any](kind string, id func(*V) int64, index func(old, new *V), seq string) state.TableSpec[int64, V] {
 	prefix := vendorName + ":" + kind + ":"
 	spec := state.TableSpec[int64, V]{
 		Owns:  func(key string) bool { return strings.HasPrefix(key, prefix) },
@@ -145,9 +144,8 @@ func tableSpec[V any](kind string, id func(*V) int64, index func(old, new *V), s
 		Key:   func(id int64) string { return core.Key(vendorName, kind, id) },
 		Index: index,
 	}
-	if seq {
-		name := seqName(kind)
-		spec.Seq = func(v *V) (string, int64) { return name, id(v) }
+	if seq != "" {
+		spec.Seq = func(v *V) (string, int64) { return seq, id(v) }
 	}
 	return spec
 }
@@ -156,7 +154,7 @@ func tableSpec[V any](kind string, id func(*V) int64, index func(old, new *V), s
 func (m *model) clear() {
 	m.usersOf, m.usersByID = map[int64]idList{}, map[remoteKey]idList{}
 	m.roomsOf, m.roomsByPipe = map[int64]idList{}, map[pipeKey]idList{}
-	m.members = map[membership]int32{}
+	m.memberSets = map[int64]map[int64]int32{}
 	m.messagesOf, m.roomMessages = map[int64]idList{}, map[int64]idList{}
 }
 
@@ -198,21 +196,37 @@ func (m *model) indexRoom(old, nr *room) {
 	if sameSlice(before, after) {
 		return // a change of anything but the members (a message's date)
 	}
+	if len(after) <= memberScan {
+		delete(m.memberSets, id)
+		return
+	}
+	set := m.memberSets[id] // the set of before, if it had one
+	if set == nil {
+		set = make(map[int64]int32, len(after))
+		for _, u := range after {
+			set[u]++
+		}
+		m.memberSets[id] = set
+		return
+	}
 	// Members are only ever appended: what both lists start with stays.
 	common := 0
 	for common < len(before) && common < len(after) && before[common] == after[common] {
 		common++
 	}
 	for _, u := range before[common:] {
-		k := membership{id, u}
-		if m.members[k]--; m.members[k] <= 0 {
-			delete(m.members, k)
+		if set[u]--; set[u] <= 0 {
+			delete(set, u)
 		}
 	}
 	for _, u := range after[common:] {
-		m.members[membership{id, u}]++
+		set[u]++
 	}
 }
+
+// memberScan is the most members a room has for a membership check to
+// scan its list; a room with more keeps them as a set too (memberSets).
+const memberScan = 32
 
 // sameSlice reports whether a and b are the same slice (a row copied with
 // its members left as they were).
@@ -296,8 +310,13 @@ func (m *model) widgetRoom(imbaID, roomID int64) (room, bool) {
 	return r, ok && r.ImbaID == imbaID
 }
 
-// isMember reports whether a room lists a user among its members.
-func (m *model) isMember(roomID, userID int64) bool { return m.members[membership{roomID, userID}] > 0 }
+// isMember reports whether a stored room lists a user among its members.
+func (m *model) isMember(r *room, userID int64) bool {
+	if set, ok := m.memberSets[r.ID]; ok {
+		return set[userID] > 0
+	}
+	return slices.Contains(r.Members, userID)
+}
 
 // formatDate renders t as ImbaChat does; nil stays null.
 func formatDate(t *time.Time) any {
