@@ -143,19 +143,27 @@ func (s *Service) getMessages(req *core.Request) (*core.Response, error) {
 			}
 			jwtUser = u.ID
 		}
+		// The widget's messages in id order, or fewer to look at when a
+		// filter names one message or one room.
 		ids := m.messagesOf[imbaID]
-		if f.room != nil {
-			ids = m.roomMessages[*f.room] // the same messages, fewer to look at
+		switch {
+		case f.id != nil:
+			ids = []int64{*f.id}
+		case f.room != nil:
+			ids = m.roomMessages[*f.room]
 		}
-		var r room // the room of the message before, often the same
-		var roomOK bool
+		// The room of the message before, often the same one.
+		var r room
+		var roomID int64
+		var roomOK, looked bool
 		for _, id := range ids {
 			msg, ok := m.messages.Get(id)
 			if !ok || msg.ImbaID != imbaID {
 				continue
 			}
-			if r.ID != msg.RoomID || !roomOK {
-				r, roomOK = m.widgetRoom(imbaID, msg.RoomID)
+			if !looked || roomID != msg.RoomID {
+				roomID, looked = msg.RoomID, true
+				r, roomOK = m.widgetRoom(imbaID, roomID)
 			}
 			if !roomOK || r.DeletedAt != nil || (jwtUser >= 0 && !m.isMember(&r, jwtUser)) {
 				continue
