@@ -113,13 +113,13 @@ type model struct {
 	rooms    *state.Table[int64, room]
 	messages *state.Table[int64, message]
 
-	usersOf      map[int64]idList          // widget -> its users' ids
-	usersByID    map[remoteKey]idList      // (widget, remote id) -> user ids (deleted ones too)
-	roomsOf      map[int64]idList          // widget -> its rooms' ids
-	roomsByPipe  map[pipeKey]idList        // (widget, pipe) -> room ids (deleted ones too)
-	memberSets   map[int64]map[int64]int32 // big rooms: how many times each user is listed
-	messagesOf   map[int64]idList          // widget -> its messages' ids
-	roomMessages map[int64]idList          // room -> its messages' ids
+	usersOf       map[int64]idList          // widget -> its users' ids
+	usersByRemote map[remoteKey]idList      // (widget, remote id) -> user ids (deleted ones too)
+	roomsOf       map[int64]idList          // widget -> its rooms' ids
+	roomsByPipe   map[pipeKey]idList        // (widget, pipe) -> room ids (deleted ones too)
+	memberSets    map[int64]map[int64]int32 // big rooms: how many times each user is listed
+	messagesOf    map[int64]idList          // widget -> its messages' ids
+	roomMessages  map[int64]idList          // room -> its messages' ids
 }
 
 func newModel(log *state.Log) *model {
@@ -152,7 +152,7 @@ func tableSpec[V any](kind string, id func(*V) int64, index func(old, new *V), s
 
 // clear empties the secondary maps (the tables are emptied by the DB).
 func (m *model) clear() {
-	m.usersOf, m.usersByID = map[int64]idList{}, map[remoteKey]idList{}
+	m.usersOf, m.usersByRemote = map[int64]idList{}, map[remoteKey]idList{}
 	m.roomsOf, m.roomsByPipe = map[int64]idList{}, map[pipeKey]idList{}
 	m.memberSets = map[int64]map[int64]int32{}
 	m.messagesOf, m.roomMessages = map[int64]idList{}, map[int64]idList{}
@@ -164,12 +164,12 @@ func (m *model) indexUser(old, nu *user) {
 	}
 	if old != nil {
 		removeID(m.usersOf, old.ImbaID, old.ID)
-		removeID(m.usersByID, remoteKey{old.ImbaID, old.RemoteUserID}, old.ID)
+		removeID(m.usersByRemote, remoteKey{old.ImbaID, old.RemoteUserID}, old.ID)
 	}
 	if nu != nil {
 		m.usersOf[nu.ImbaID] = m.usersOf[nu.ImbaID].insert(nu.ID)
 		k := remoteKey{nu.ImbaID, nu.RemoteUserID}
-		m.usersByID[k] = m.usersByID[k].insert(nu.ID)
+		m.usersByRemote[k] = m.usersByRemote[k].insert(nu.ID)
 	}
 }
 
@@ -286,7 +286,7 @@ func removeID[K comparable](lists map[K]idList, k K, id int64) {
 // userByRemoteID is a widget's user (not deleted) by the external site's
 // id: the one with the lowest id if several share it.
 func (m *model) userByRemoteID(imbaID int64, remote string) (user, bool) {
-	for _, id := range m.usersByID[remoteKey{imbaID, remote}] {
+	for _, id := range m.usersByRemote[remoteKey{imbaID, remote}] {
 		if u, ok := m.users.Get(id); ok && u.DeletedAt == nil {
 			return u, true
 		}
