@@ -60,13 +60,22 @@ func (s *Service) authSite(req *core.Request) error {
 	if !equal(creds[1], p.Widget.Login) || !equal(creds[2], p.Widget.Password) {
 		return errForbidden("Wrong login or password of the site user")
 	}
-	req.Tenant, req.Principal = tenant(p.Widget.ImbaID), p
+	req.Principal = p
+	confirmTenant(req, p.Widget.ImbaID)
 	return nil
 }
 
 // tenant is how the journal and fault rules name a widget: "widget:627".
-func tenant(id int64) string {
-	return string(strconv.AppendInt(append(make([]byte, 0, 32), "widget:"...), id, 10))
+func tenant(id int64) string { return "widget:" + strconv.FormatInt(id, 10) }
+
+// confirmTenant makes an authenticated widget the request's tenant,
+// keeping the name ClaimedTenant gave it when that is the same widget.
+func confirmTenant(req *core.Request, id int64) {
+	var digits [20]byte
+	if claimed, ok := strings.CutPrefix(req.Tenant, "widget:"); ok && claimed == string(strconv.AppendInt(digits[:0], id, 10)) {
+		return
+	}
+	req.Tenant = tenant(id)
 }
 
 // pathWidget loads the widget named by the v2 path ({imba_id}); nil when
@@ -129,7 +138,8 @@ func (s *Service) authWidget(req *core.Request, withoutBasic func(*widget) error
 	if p == nil {
 		return errUnauthorized("Unknown widget " + req.Vars["imba_id"])
 	}
-	req.Tenant, req.Principal = tenant(w.ImbaID), p
+	req.Principal = p
+	confirmTenant(req, w.ImbaID)
 	return nil
 }
 
@@ -150,7 +160,8 @@ func (s *Service) authBasicOrJWT(req *core.Request) error {
 	if p.JWTUser, err = s.verifyUserToken(req.HTTP.Header.Get("JWT"), &p.Widget); err != nil {
 		return errUnauthorized("Invalid JWT: " + err.Error())
 	}
-	req.Tenant, req.Principal = tenant(p.Widget.ImbaID), p
+	req.Principal = p
+	confirmTenant(req, p.Widget.ImbaID)
 	return nil
 }
 

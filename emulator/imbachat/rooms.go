@@ -83,26 +83,34 @@ func parseRoomRequest(req *core.Request) (*roomRequest, error) {
 		if ids.IsTree() {
 			keys = ids.SortedKeys()
 		}
+		rr.remoteIDs = make([]string, 0, len(keys))
 		for _, k := range keys {
 			v := ids
-			name := "users_ids"
 			if k != "" {
-				v, name = ids.Lookup(k), "users_ids["+k+"]"
+				v = ids.Lookup(k)
 			}
 			if v.IsTree() {
-				return nil, errInvalid(name, "expected a user id, got an array")
+				return nil, errInvalid(usersIDsName(k), "expected a user id, got an array")
 			}
 			s := v.String()
 			if s == "" && k == "" {
 				continue // users_ids= sent empty: no members
 			}
 			if n, err := strconv.ParseInt(s, 10, 64); err != nil || n < 0 {
-				return nil, errInvalid(name, "expected the id of a user of the external site, got %q", s)
+				return nil, errInvalid(usersIDsName(k), "expected the id of a user of the external site, got %q", s)
 			}
 			rr.remoteIDs = append(rr.remoteIDs, s)
 		}
 	}
 	return rr, nil
+}
+
+// usersIDsName is how an error names the users_ids element under key k.
+func usersIDsName(k string) string {
+	if k == "" {
+		return "users_ids"
+	}
+	return "users_ids[" + k + "]"
 }
 
 // imbaRooms implements spec 1.1 "Create a new group with members" and 1.2
