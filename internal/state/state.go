@@ -137,12 +137,12 @@ func (tx *Tx) rollback() {
 	tx.undo, tx.changes = nil, nil
 }
 
-func (tx *Tx) record(undo func(), c change) {
-	tx.undo = append(tx.undo, undo)
-	if tx.logging {
-		tx.changes = append(tx.changes, c)
-	}
-}
+// record remembers a change's undo.
+func (tx *Tx) record(undo func()) { tx.undo = append(tx.undo, undo) }
+
+// log adds a change for the data file; in memory mode there is none to
+// build (callers check tx.logging first, so no key is formatted).
+func (tx *Tx) log(c change) { tx.changes = append(tx.changes, c) }
 
 // ErrSequenceExhausted is a write that needed an id above the largest
 // int64 (a snapshot or seed put a stored id there).
@@ -171,7 +171,10 @@ func (tx *Tx) Next(name string) int64 {
 		} else {
 			delete(db.seqs, name)
 		}
-	}, change{key: seqKey(name), encode: func() ([]byte, error) { return strconv.AppendInt(nil, n, 10), nil }})
+	})
+	if tx.logging {
+		tx.log(change{key: seqKey(name), encode: func() ([]byte, error) { return strconv.AppendInt(nil, n, 10), nil }})
+	}
 	return n
 }
 
