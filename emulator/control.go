@@ -259,14 +259,18 @@ func (e *Emulator) clockSet(r *http.Request) (*core.Response, error) {
 	if body.Freeze != nil {
 		freeze = *body.Freeze
 	}
+	var err error
 	switch {
 	case body.Now != nil:
-		e.clock.Set(*body.Now, freeze)
+		err = e.clock.Set(*body.Now, freeze)
 	case body.Freeze != nil:
-		e.clock.Set(e.clock.Now(), freeze)
+		err = e.clock.Set(e.clock.Now(), freeze)
 	}
-	if advance != 0 {
-		e.clock.Advance(advance)
+	if err == nil && advance != 0 {
+		err = e.clock.Advance(advance)
+	}
+	if err != nil {
+		return nil, controlError(http.StatusBadRequest, "%v", err)
 	}
 	return e.clockGet(r)
 }

@@ -180,3 +180,18 @@ func TestDataFileWithUnreadableDocumentStopsStartUp(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestParseDocumentReportsEveryProblem: an unknown top-level key does not
+// hide the problems of the vendor sections.
+func TestParseDocumentReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := emulator.ParseDocument("f.json", []byte(`{"imbachat":{"widgets":[{"imba_id":"x"}]},"imbax":{}}`))
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err %v", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "imbax") || !strings.Contains(msg, "/imbachat/widgets/0") {
+		t.Errorf("not every problem reported: %s", msg)
+	}
+}

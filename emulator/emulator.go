@@ -91,7 +91,6 @@ func New(cfg Config) (*Emulator, error) {
 	e.log = state.NewLog(store.Durable())
 	deps := core.Deps{Store: store, Log: e.log, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
 	e.vendors = []core.Vendor{imbachat.New(deps), bitrix24.New(deps), imbox.New(deps)}
-	catalogs := map[string]core.ErrorCatalog{}
 	for _, v := range e.vendors {
 		if sv, ok := v.(core.StoredVendor); ok {
 			if err := store.CreateIndexes(sv.Indexes()...); err != nil {
@@ -99,13 +98,10 @@ func New(cfg Config) (*Emulator, error) {
 				return nil, err
 			}
 		}
-		if c, ok := v.(core.ErrorCatalog); ok {
-			catalogs[v.Name()] = c
-		}
 	}
 	// Faults draw from their own stream, so that a seed replays the same
 	// fault sequence whatever the vendors generate.
-	e.faults = fault.NewEngine(e.clock, core.NewRandom(cfg.Seed^faultStream), catalogs, logger)
+	e.faults = fault.NewEngine(e.clock, core.NewRandom(cfg.Seed^faultStream), e.vendors, logger)
 	if store.Persistent() {
 		if err := e.checkDataFile(); err != nil {
 			store.Close()
@@ -280,14 +276,7 @@ func (e *Emulator) Seed(source string, data []byte) (*Document, error) {
 	for i, v := range modeled {
 		dbs[i] = v.Model()
 	}
-	err = state.UpdateAll(dbs, func(txs []*state.Tx) error {
-		for i, v := range modeled {
-			if err := applyModeled(v, txs[i], docs); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = state.UpdateAll(dbs, func(txs []*state.Tx) error { return applyAll(modeled, txs, docs) })
 	if err != nil {
 		return nil, err
 	}

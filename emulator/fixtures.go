@@ -38,12 +38,14 @@ func ParseDocument(source string, data []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(problems) > 0 {
-		return nil, &core.ValidationError{Source: source, Problems: problems}
-	}
+	// The sections are checked even when the top level has problems (an
+	// unknown key), so that every problem of a file is reported at once.
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, &core.ValidationError{Source: source, Problems: []core.Problem{{Reason: err.Error()}}}
+		if len(problems) == 0 {
+			problems = []core.Problem{{Reason: err.Error()}}
+		}
+		return nil, &core.ValidationError{Source: source, Problems: problems}
 	}
 	doc := &Document{Source: source, Sections: map[string]json.RawMessage{}}
 	for _, v := range vendorNames {
@@ -132,7 +134,9 @@ func (e *Emulator) applyStored(tx *core.Tx, docs []*Document) error {
 }
 
 // applyModeled writes a vendor's sections of documents into its model; an
-// error names the document.
+// error names the document. A vendor reports the problems of a section it
+// cannot apply (a duplicate id, a reference to nothing) as a
+// *core.ValidationError, with the JSON path of each.
 func applyModeled(v core.ModeledVendor, tx *state.Tx, docs []*Document) error {
 	for _, doc := range docs {
 		raw, ok := doc.Sections[v.Name()]
@@ -140,8 +144,37 @@ func applyModeled(v core.ModeledVendor, tx *state.Tx, docs []*Document) error {
 			continue
 		}
 		if err := v.ApplyFixtures(tx, raw); err != nil {
+			var ve *core.ValidationError
+			if errors.As(err, &ve) {
+				return &core.ValidationError{Source: doc.Source, Problems: ve.Problems}
+			}
 			return fmt.Errorf("%s: %w", doc.Source, err)
 		}
 	}
 	return nil
+}
+
+// applyAll applies documents to every modeled vendor, one Tx each (txs[i]
+// for vendors[i]), and reports the problems of every vendor at once.
+func applyAll(vendors []core.ModeledVendor, txs []*state.Tx, docs []*Document) error {
+	var all *core.ValidationError
+	var errs []error
+	for i, v := range vendors {
+		err := applyModeled(v, txs[i], docs)
+		var ve *core.ValidationError
+		switch {
+		case err == nil:
+		case errors.As(err, &ve):
+			if all == nil {
+				all = &core.ValidationError{Source: ve.Source}
+			}
+			all.Problems = append(all.Problems, ve.Problems...)
+		default:
+			errs = append(errs, err)
+		}
+	}
+	if all != nil {
+		errs = append([]error{all}, errs...)
+	}
+	return errors.Join(errs...)
 }

@@ -119,6 +119,10 @@ func TestRequestCaps(t *testing.T) {
 		{name: "too many query parameters", query: strings.TrimPrefix(manyForm(core.DefaultMaxParams+1), "&"), refused: true},
 		{name: "too many JSON values", contentType: "application/json", refused: true,
 			body: func(string) string { return manyJSON(core.DefaultMaxParams + 1) }},
+		{name: "too many empty JSON containers", contentType: "application/json", refused: true,
+			body: func(string) string {
+				return `{"list":[` + strings.TrimSuffix(strings.Repeat("[],", core.DefaultMaxParams), ",") + `]}`
+			}},
 		{name: "a form just within the caps", contentType: "application/x-www-form-urlencoded",
 			body: func(p string) string {
 				return p + "&" + "a" + strings.Repeat("[x]", core.DefaultMaxDepth) + "=1" + manyForm(core.DefaultMaxParams/2)

@@ -173,8 +173,10 @@ func (s *Server) ImbaChatUserToken(t testing.TB, secretKey string, userID int64,
 	return tok
 }
 
-// Calls returns the journaled requests to an operation (a route name such
-// as "imbachat.send_msg") whose parameters include params, oldest first.
+// Calls returns the journaled requests to an operation (its name, with or
+// without the vendor prefix: "imbachat.send_msg" or "send_msg",
+// "bitrix24.imbot.chat.add" or "imbot.chat.add") whose parameters include
+// params, oldest first.
 func (s *Server) Calls(operation string, params Params) []core.Exchange {
 	var out []core.Exchange
 	for _, e := range s.emu.Journal().Find(core.JournalFilter{Operation: operation}) {

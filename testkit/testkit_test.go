@@ -105,3 +105,21 @@ func TestResetAndSeed(t *testing.T) {
 		t.Errorf("after Reset (seed data of the options stays, runtime seed goes): %d users, want 3", n)
 	}
 }
+
+// TestOperationNamesWithOrWithoutVendor: the journal's helpers take an
+// operation's name as fault rules do, with or without the vendor prefix.
+func TestOperationNamesWithOrWithoutVendor(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	resp, err := http.PostForm(emu.Bitrix24WebhookURL()+"imbot.chat.updateTitle", url.Values{"CHAT_ID": {"13"}, "TITLE": {"renamed"}, "CLIENT_ID": {"chatemu"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, name := range []string{"bitrix24.imbot.chat.updateTitle", "imbot.chat.updateTitle", "IMBOT.CHAT.UPDATETITLE"} {
+		emu.AssertCalled(t, name, testkit.Params{"CHAT_ID": "13"}, 1)
+	}
+	if n := len(emu.Calls("chat.updateTitle", nil)); n != 0 {
+		t.Errorf("a part of a name matched %d calls", n)
+	}
+}

@@ -358,14 +358,27 @@ func validate(files []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	bad := 0
+	// An instance checks what the schemas cannot: its scenario engine knows
+	// its vendors' operations and errors, and its vendors the references
+	// inside fixture documents (each file is applied after the ones before
+	// it, over the default fixtures, as seeds are).
+	checker, err := emulator.New(emulator.Config{})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer checker.Close()
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err == nil {
 			var probe map[string]json.RawMessage
 			if json.Unmarshal(data, &probe) == nil && probe["rules"] != nil {
-				_, err = fault.Parse(f, data)
+				var sc *fault.Scenario
+				if sc, err = fault.Parse(f, data); err == nil {
+					err = checker.Faults().Check(sc)
+				}
 			} else {
-				_, err = emulator.ParseDocument(f, data)
+				_, err = checker.Seed(f, data)
 			}
 		}
 		if err != nil {

@@ -463,3 +463,48 @@ func TestValidateScenarioFiles(t *testing.T) {
 		t.Errorf("bundled scenarios: exit %d %q %q", code, out.String(), errOut.String())
 	}
 }
+
+// TestValidateChecksScenariosAsTheServerDoes: chatemu validate refuses what
+// --scenario and the control plane refuse (an unknown error code, an
+// operation that does not exist or belongs to another vendor, a hold over
+// ten minutes), with the nearest real names and every problem at once.
+func TestValidateChecksScenariosAsTheServerDoes(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, doc string
+		want      []string
+	}{
+		{"unknown error code", `{"name":"x","rules":[{"match":{"vendor":"imbachat"},"action":{"type":"error","code":"NO_SUCH_CODE"}}]}`,
+			[]string{`imbachat has no error code "NO_SUCH_CODE"`}},
+		{"unknown operation", `{"name":"x","rules":[{"match":{"operation":"imbachat.get_romos"},"action":{"type":"empty"}}]}`,
+			[]string{`operation "imbachat.get_romos" matches no operation of any vendor; nearest: imbachat.get_rooms`}},
+		{"another vendor's operation", `{"name":"x","rules":[{"match":{"vendor":"imbachat","operation":"bitrix24.imbot.chat.add"},"action":{"type":"empty"}}]}`,
+			[]string{`operation "bitrix24.imbot.chat.add" matches no operation of imbachat`}},
+		{"every problem at once", `{"name":"x","rules":[{"match":{"operation":"no_such_op"},"action":{"type":"empty"}},{"match":{"vendor":"imbox"},"action":{"type":"error","code":"NOPE"}}]}`,
+			[]string{`rules/0`, `rules/1`}},
+		{"a latency over ten minutes", `{"name":"x","rules":[{"action":{"type":"latency","delay":"87600h"}}]}`,
+			[]string{`/rules/0/action/delay: delay and jitter add up to 87600h0m0s; a request is held 10m0s at most`}},
+		{"a missing field", `{"name":"x","rules":[{"action":{"type":"truncate"}}]}`,
+			[]string{`/rules/0/action: bytes is required`}},
+		{"an unknown action", `{"name":"x","rules":[{"action":{"type":"timeoutt"}}]}`,
+			[]string{`/rules/0/action/type: rules.0.action.type must be one of the following: "error", "status", "latency"`}},
+	}
+	for _, c := range cases {
+		f := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".json")
+		os.WriteFile(f, []byte(c.doc), 0o644)
+		var out, errOut bytes.Buffer
+		code := run([]string{"validate", f}, &out, &errOut)
+		if code != 1 {
+			t.Errorf("%s: exit %d, %q", c.name, code, out.String())
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errOut.String(), w) {
+				t.Errorf("%s: %q does not say %q", c.name, errOut.String(), w)
+			}
+		}
+		if strings.Contains(errOut.String(), "does not match") || strings.Contains(errOut.String(), "allOf") {
+			t.Errorf("%s: an unclear message: %q", c.name, errOut.String())
+		}
+	}
+}

@@ -57,7 +57,7 @@ func isTenant(t, name string) bool {
 
 // claim is what a request's credentials name, looked up once per request:
 // ClaimedTenant finds it before faults are applied and leaves it in
-// Request.Principal, where the route's auth takes it from.
+// Request.Claim, where the route's auth takes it from.
 type claim struct {
 	tenant string     // the tenant the request claims, "" when none
 	p      *principal // who the request acts as; nil when err is set
@@ -71,11 +71,10 @@ type claim struct {
 // limit.
 func (s *Service) authFor(m *method) core.AuthFunc {
 	return func(req *core.Request) error {
-		cl, ok := req.Principal.(*claim)
+		cl, ok := req.Claim.(*claim)
 		if !ok || cl.p == nil && cl.err == nil {
 			cl = s.resolve(req, m)
 		}
-		req.Principal = nil
 		if cl.err != nil {
 			return cl.err
 		}

@@ -85,11 +85,11 @@ func (s *Service) RateLimitError() *core.APIError { return errQueryLimit() }
 // ClaimedTenant names the portal a request claims to act for, before its
 // credentials are checked: the portal its Host names, else the first portal
 // holding its webhook, else the portal of its access token; "" when none.
-// What it finds of the credentials stays in Request.Principal for the
-// route's auth, so that a request's credentials are read once.
+// What it finds of the credentials stays in Request.Claim for the route's
+// auth, so that a request's credentials are read once.
 func (s *Service) ClaimedTenant(req *core.Request) string {
 	cl := s.resolve(req, s.methods[strings.TrimPrefix(req.Route, vendorName+".")])
-	req.Principal = cl
+	req.Claim = cl
 	return cl.tenant
 }
 

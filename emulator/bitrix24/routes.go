@@ -91,13 +91,13 @@ func (s *Service) dispatch(r *http.Request, _ map[string]string) *core.Route {
 }
 
 // Operations implements core.OperationLister: the methods' route names,
-// in the method table's order.
+// in the method table's order, and the OAuth token endpoint.
 func (s *Service) Operations() []string {
 	var out []string
 	for _, m := range s.methodTable() {
 		out = append(out, vendorName+"."+m.name)
 	}
-	return out
+	return append(out, vendorName+".oauth.token")
 }
 
 // methodRoutes are the methods' routes by lower-case method name.

@@ -71,7 +71,7 @@ func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
 		return nil, err
 	}
 	if noBody {
-		return &Params{root: b.root}, nil
+		return &Params{root: b.root, source: len(r.URL.RawQuery)}, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, opts.MaxBodyBytes+1))
 	if err != nil {
@@ -87,21 +87,22 @@ func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
 		return nil, &APIError{Kind: KindTooLarge, Status: http.StatusRequestEntityTooLarge,
 			Message: fmt.Sprintf("request body exceeds %d bytes", opts.MaxBodyBytes)}
 	}
+	source := len(r.URL.RawQuery) + len(body)
 	if len(bytes.TrimSpace(body)) == 0 {
-		return &Params{root: b.root}, nil
+		return &Params{root: b.root, source: source}, nil
 	}
 	bodyTree := &builder{opts: opts, root: newTree(), count: b.count}
 	if err := bodyTree.addBody(r.Header.Get("Content-Type"), body); err != nil {
 		var apiErr *APIError
 		if opts.IgnoreMalformedBody && errors.As(err, &apiErr) && apiErr.Kind == KindMalformed {
-			return &Params{root: b.root}, nil
+			return &Params{root: b.root, source: source}, nil
 		}
 		return nil, err
 	}
 	for _, k := range bodyTree.root.kids {
 		b.root.set(k.name, k.val)
 	}
-	return &Params{root: b.root}, nil
+	return &Params{root: b.root, source: source}, nil
 }
 
 // Malformed builds a KindMalformed error with a formatted message.
@@ -237,6 +238,12 @@ func (b *builder) jsonValue(dec *json.Decoder, tok json.Token, depth int) (*Valu
 			return nil, tooMany(b.opts.MaxParams)
 		}
 		return scalarValue(tok), nil
+	}
+	// Containers count too: an array of empty arrays has no leaves but
+	// costs a node each.
+	b.count++
+	if b.count > b.opts.MaxParams {
+		return nil, tooMany(b.opts.MaxParams)
 	}
 	node := newTree()
 	for i := 0; dec.More(); i++ {

@@ -64,6 +64,9 @@ func (j *Journal) slot(seq uint64) int { return int((seq - 1) % uint64(j.size)) 
 // Record appends an exchange, overwriting the oldest when full, and
 // returns its sequence number.
 func (j *Journal) Record(e Exchange) uint64 {
+	// Texts that come from the request are copied and cut: a record never
+	// keeps a request's memory alive, nor more than a few KB of its own.
+	e.Path, e.Tenant, e.Error, e.Note = clipText(e.Path), clipText(e.Tenant), clipText(e.Error), clipText(e.Note)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	e.Seq = j.next
@@ -93,8 +96,10 @@ func (j *Journal) Clear() {
 
 // JournalFilter selects exchanges; zero fields match everything.
 type JournalFilter struct {
-	Vendor    string
-	Operation string // exact route name, case-insensitive
+	Vendor string
+	// Operation is an operation's name, case-insensitive, with or without
+	// its vendor prefix ("bitrix24.imbot.chat.add" or "imbot.chat.add").
+	Operation string
 	AfterSeq  uint64 // only records with a higher sequence number
 	Since     time.Time
 	Limit     int // the newest Limit matches; 0 = all
@@ -103,7 +108,7 @@ type JournalFilter struct {
 // Match reports whether e passes the filter.
 func (f JournalFilter) Match(e *Exchange) bool {
 	return (f.Vendor == "" || strings.EqualFold(e.Vendor, f.Vendor)) &&
-		(f.Operation == "" || strings.EqualFold(e.Operation, f.Operation)) &&
+		(f.Operation == "" || SameOperation(f.Operation, e.Vendor, e.Operation)) &&
 		e.Seq > f.AfterSeq &&
 		(f.Since.IsZero() || !e.Time.Before(f.Since))
 }
@@ -136,4 +141,14 @@ func (j *Journal) LastSeq() uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.next - 1
+}
+
+// SameOperation reports whether name (as a user writes it: with or without
+// the vendor prefix, in any case) names the operation op of vendor.
+func SameOperation(name, vendor, op string) bool {
+	if strings.EqualFold(name, op) {
+		return true
+	}
+	short, ok := strings.CutPrefix(op, vendor+".")
+	return ok && strings.EqualFold(name, short)
 }

@@ -154,7 +154,7 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 		}
 		ex.Status, ex.Tenant, ex.Duration = w.status, req.Tenant, time.Since(start)
 		if root := req.Params.Root(); root.Len() > 0 {
-			if keepable(root, 0) {
+			if req.Params.source <= journalKeepSource && keepable(root, 0) {
 				ex.tree = root // summarized when read
 			} else {
 				ex.Params = summarize(req.Params)
@@ -181,6 +181,7 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 	if tr, ok := a.v.(TenantResolver); ok {
 		req.Tenant = tr.ClaimedTenant(req)
 	}
+	req.auth = route.Auth
 	serve := func(out http.ResponseWriter) { a.serve(out, route, req, ex) }
 	if a.h.Fault != nil {
 		fail := func(out http.ResponseWriter, e *APIError) { a.fail(out, req, ex, e) }
@@ -208,11 +209,9 @@ func (a *adapter) routeError(route *Route, req *Request, ex *Exchange) error {
 
 // serve runs the real operation: auth, handler, render.
 func (a *adapter) serve(w http.ResponseWriter, route *Route, req *Request, ex *Exchange) {
-	if route.Auth != nil {
-		if err := route.Auth(req); err != nil {
-			a.fail(w, req, ex, err)
-			return
-		}
+	if err := req.Authenticate(); err != nil {
+		a.fail(w, req, ex, err)
+		return
 	}
 	resp, err := route.Handler(req)
 	if err != nil {
@@ -237,7 +236,13 @@ func methodAllowed(allowed []string, m string) bool {
 // fail renders err through the vendor's renderer.
 func (a *adapter) fail(w http.ResponseWriter, req *Request, ex *Exchange, err error) {
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) {
+	switch {
+	case errors.As(err, &apiErr):
+	case errors.Is(err, state.ErrSequenceExhausted):
+		// The vendor's 500, with the reason: ids at the top of int64 came
+		// from a snapshot or a seed, and nothing can be created after them.
+		apiErr = &APIError{Kind: KindInternal, Status: http.StatusInternalServerError, Message: err.Error(), Cause: err}
+	default:
 		a.h.Logger.Error("handler error", "route", req.Route, "err", err)
 		apiErr = Internal(err)
 	}
@@ -263,27 +268,45 @@ func (a *adapter) write(w http.ResponseWriter, req *Request, ex *Exchange, resp 
 }
 
 // Journal records keep parameters small: long strings are cut and big trees
-// summarized, so a bounded journal stays bounded in bytes too.
+// summarized, so a bounded journal stays bounded in bytes too. What a
+// record keeps is copied out of the request, never a slice of its body.
 const (
 	journalMaxString = 512
 	journalMaxKeys   = 64
+	// journalMaxValues bounds the values (keys and leaves) one record keeps.
+	journalMaxValues = 256
+	// journalKeepSource: the tree of a request of at most this many bytes
+	// of query and body is kept as it is until read (its strings share at
+	// most that much); a larger request's is summarized into copies.
+	journalKeepSource = 4 << 10
 )
 
 // SummarizeParams is a parameter tree as the journal keeps it: long strings
-// cut, large trees summarized. Vendors journaling operations of their own
-// (Deps.Journal) record parameters through it.
+// cut, large trees summarized, every string copied. Vendors journaling
+// operations of their own (Deps.Journal) record parameters through it.
 func SummarizeParams(v *Value) map[string]any {
 	if v == nil || !v.IsTree() || v.Len() == 0 {
 		return nil
 	}
-	m, _ := summarizeValue(v, 0).(map[string]any)
+	budget := journalMaxValues
+	m, _ := summarizeValue(v, 0, &budget).(map[string]any)
 	return m
 }
 
 // keepable reports whether a parameter tree is small enough to be kept
-// whole in the journal until read: no string, key count or depth the
-// summary would cut, so that keeping it costs what the summary would.
+// whole in the journal until read: no string, key count, depth or value
+// count the summary would cut, so that keeping it costs what the summary
+// would.
 func keepable(v *Value, depth int) bool {
+	budget := journalMaxValues
+	return keepableWithin(v, depth, &budget)
+}
+
+func keepableWithin(v *Value, depth int, budget *int) bool {
+	*budget--
+	if *budget < 0 {
+		return false
+	}
 	if !v.IsTree() {
 		return !v.isStr || len(v.str) <= journalMaxString
 	}
@@ -291,7 +314,7 @@ func keepable(v *Value, depth int) bool {
 		return false
 	}
 	for _, k := range v.kids {
-		if len(k.name) > journalMaxString || !keepable(k.val, depth+1) {
+		if len(k.name) > journalMaxString || !keepableWithin(k.val, depth+1, budget) {
 			return false
 		}
 	}
@@ -299,31 +322,40 @@ func keepable(v *Value, depth int) bool {
 }
 
 func summarize(p *Params) map[string]any {
-	if p == nil || p.Root().Len() == 0 {
+	if p == nil {
 		return nil
 	}
-	m, _ := summarizeValue(p.Root(), 0).(map[string]any)
-	return m
+	return SummarizeParams(p.Root())
 }
 
-func summarizeValue(v *Value, depth int) any {
+func summarizeValue(v *Value, depth int, budget *int) any {
+	*budget--
 	if !v.IsTree() {
-		if s, ok := v.Scalar().(string); ok && len(s) > journalMaxString {
-			cut := s[:journalMaxString]
-			for !utf8.ValidString(cut) {
-				cut = cut[:len(cut)-1]
-			}
-			return fmt.Sprintf("%s…(%d bytes)", cut, len(s))
+		if s, ok := v.Scalar().(string); ok {
+			return clipText(s)
 		}
 		return v.Scalar()
 	}
 	out := map[string]any{}
 	for i, k := range v.Keys() {
-		if i == journalMaxKeys || depth > 8 {
+		if i == journalMaxKeys || depth > 8 || *budget <= 0 {
 			out["…"] = fmt.Sprintf("%d more", v.Len()-i)
 			break
 		}
-		out[k] = summarizeValue(v.Lookup(k), depth+1)
+		out[clipText(k)] = summarizeValue(v.Lookup(k), depth+1, budget)
 	}
 	return out
+}
+
+// clipText is s as a journal record keeps it: a copy, cut to
+// journalMaxString bytes (on a rune boundary) with the full length noted.
+func clipText(s string) string {
+	if len(s) <= journalMaxString {
+		return strings.Clone(s)
+	}
+	cut := s[:journalMaxString]
+	for !utf8.ValidString(cut) && len(cut) > journalMaxString-utf8.UTFMax {
+		cut = cut[:len(cut)-1]
+	}
+	return fmt.Sprintf("%s…(%d bytes)", cut, len(s))
 }

@@ -18,16 +18,23 @@ func (a *adapter) noteNearest(req *Request, ex *Exchange) {
 		name string
 		dist int
 	}
+	if len(segments) > nearestMaxSegments {
+		segments = segments[:nearestMaxSegments]
+	}
 	var cands []cand
 	for _, n := range names {
 		op := strings.ToLower(strings.TrimPrefix(n, a.v.Name()+"."))
+		limit := max(1, len(op)/3)
 		d := -1
 		for _, seg := range segments { // the operation may sit anywhere in the path
+			if abs(len(seg)-len(op)) > limit {
+				continue // farther than limit whatever the letters: no need to count
+			}
 			if sd := levenshtein(seg, op); d < 0 || sd < d {
 				d = sd
 			}
 		}
-		if limit := max(1, len(op)/3); d <= limit {
+		if d >= 0 && d <= limit {
 			cands = append(cands, cand{n, d})
 		}
 	}
@@ -43,27 +50,71 @@ func (a *adapter) noteNearest(req *Request, ex *Exchange) {
 	a.h.Logger.Warn("unknown operation", "vendor", req.Vendor, "method", req.HTTP.Method, "path", req.HTTP.URL.Path, "nearest", out)
 }
 
-func (a *adapter) routeNames() []string {
-	routes := a.v.Routes()
-	names := make([]string, 0, len(routes))
-	for _, r := range routes {
-		if r.Dispatch == nil { // an entry point is no operation of its own
-			names = append(names, r.Name)
+// Nearest returns up to n of names closest to name (edit distance within a
+// third of the name's length, ignoring case and a "<vendor>." prefix),
+// closest first.
+func Nearest(name string, names []string, n int) []string {
+	name = strings.ToLower(name)
+	type cand struct {
+		name string
+		dist int
+	}
+	var cands []cand
+	for _, full := range names {
+		op := strings.ToLower(full)
+		_, short, _ := strings.Cut(op, ".")
+		limit := max(1, len(op)/3)
+		d := levenshtein(name, op)
+		if short != "" && abs(len(name)-len(short)) <= limit {
+			d = min(d, levenshtein(name, short))
+		}
+		if d <= limit {
+			cands = append(cands, cand{full, d})
 		}
 	}
-	if ol, ok := a.v.(OperationLister); ok {
-		names = append(names, ol.Operations()...)
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
+	var out []string
+	for i := 0; i < len(cands) && i < n; i++ {
+		out = append(out, cands[i].name)
+	}
+	return out
+}
+
+// Operations are the names of a vendor's operations: those it lists
+// (OperationLister), else its routes' names.
+func Operations(v Vendor) []string {
+	if l, ok := v.(OperationLister); ok {
+		return l.Operations()
+	}
+	routes := v.Routes()
+	names := make([]string, 0, len(routes))
+	for _, r := range routes {
+		if r.Dispatch == nil {
+			names = append(names, r.Name)
+		}
 	}
 	return names
 }
 
-// OperationLister is implemented by vendors whose entry points dispatch
-// to operations that are not routes of their own (Bitrix24's methods):
-// an unknown operation's nearest known ones are looked for among them.
+// OperationLister is implemented by vendors whose operations are not all
+// routes of their own (Bitrix24's methods behind one entry point).
 type OperationLister interface {
-	// Operations are the names of the dispatched operations.
 	Operations() []string
 }
+
+// nearestMaxSegments bounds the path segments compared with operation
+// names: with segments longer than a name plus a third skipped unread, an
+// unknown path costs at most this many short edit distances per route.
+const nearestMaxSegments = 16
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+func (a *adapter) routeNames() []string { return Operations(a.v) }
 
 // pathSegments are the path's non-empty segments, lower-cased, without a
 // ".json" suffix.

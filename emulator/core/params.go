@@ -39,6 +39,10 @@ const linearKids = 8
 // body merged, body winning on a top-level name.
 type Params struct {
 	root *Value
+	// source is how many bytes of query and body the tree was decoded
+	// from: its strings may share that memory (the journal copies them out
+	// of a large request rather than keep it alive).
+	source int
 }
 
 // NewParams returns an empty parameter tree.

@@ -22,4 +22,22 @@ type Request struct {
 	// Principal is what auth established (a vendor's own type), for the
 	// handler to use.
 	Principal any
+
+	auth     AuthFunc // the route's; nil: none
+	authDone bool
+	authErr  error
+}
+
+// Authenticate checks the request's credentials with its route's auth,
+// once: later calls answer the first one's result. The pipeline calls it
+// before the handler; a fault rule that must know whether a request is
+// authentic (a rate limit spending a tenant's bucket) may call it first.
+func (r *Request) Authenticate() error {
+	if !r.authDone {
+		r.authDone = true
+		if r.auth != nil {
+			r.authErr = r.auth(r)
+		}
+	}
+	return r.authErr
 }

@@ -97,7 +97,26 @@ func (s *SchemaSet) Validate(name string, doc []byte, prefix string) ([]Problem,
 		return nil, nil
 	}
 	var out []Problem
-	for _, re := range res.Errors() {
+	errs := res.Errors()
+	for i, re := range errs {
+		switch re.Type() {
+		case "condition_then", "condition_else", "number_all_of":
+			// Wrappers of the errors that say what is wrong.
+			continue
+		case "invalid_property_name":
+			// Followed by the enum of the names the object takes.
+			field, _ := re.Details()["property"].(string)
+			reason := fmt.Sprintf("%q is not a field here", field)
+			if i+1 < len(errs) && errs[i+1].Type() == "enum" && errs[i+1].Context().String() == re.Context().String() {
+				reason += " (" + strings.TrimPrefix(errs[i+1].Description(), errs[i+1].Field()+" ") + ")"
+			}
+			out = append(out, Problem{Path: prefix + pointer(re.Context().String()), Reason: reason})
+			continue
+		case "enum":
+			if i > 0 && errs[i-1].Type() == "invalid_property_name" && errs[i-1].Context().String() == re.Context().String() {
+				continue // said with the name above
+			}
+		}
 		out = append(out, Problem{Path: prefix + pointer(re.Context().String()), Reason: re.Description()})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })

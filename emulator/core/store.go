@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/chatemu/chatemu/internal/state"
 	"github.com/tidwall/buntdb"
 )
 
@@ -20,6 +21,7 @@ type Store struct {
 	indexes   []Index
 	recovered *Recovery
 
+	unlock    func() // releases the data file's lock
 	closeOnce sync.Once
 	closeErr  error
 
@@ -56,27 +58,36 @@ func OpenStore(path string) (*Store, error) {
 		}
 		return &Store{db: db, path: path}, nil
 	}
+	unlock, err := state.LockDataFile(path)
+	if err != nil {
+		return nil, err
+	}
 	rec, err := checkDataFile(path)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	db, err := buntdb.Open(path)
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("opening data file %s: %w", path, err)
 	}
 	var cfg buntdb.Config
 	if err := db.ReadConfig(&cfg); err != nil {
 		db.Close()
+		unlock()
 		return nil, fmt.Errorf("configuring data file %s: %w", path, err)
 	}
 	cfg.SyncPolicy = buntdb.Always
 	if err := db.SetConfig(cfg); err != nil {
 		db.Close()
+		unlock()
 		return nil, fmt.Errorf("configuring data file %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, recovered: rec}
+	s := &Store{db: db, path: path, recovered: rec, unlock: unlock}
 	if err := s.checkDocuments(); err != nil {
 		db.Close()
+		unlock()
 		return nil, err
 	}
 	return s, nil
@@ -148,7 +159,12 @@ func (s *Store) CreateIndexes(idx ...Index) error {
 
 // Close closes the store, flushing a data file; later calls do nothing.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.db.Close() })
+	s.closeOnce.Do(func() {
+		s.closeErr = s.db.Close()
+		if s.unlock != nil {
+			s.unlock()
+		}
+	})
 	return s.closeErr
 }
 

@@ -18,7 +18,9 @@ type Engine struct {
 	clock    *core.Clock
 	random   *core.Random
 	catalogs map[string]core.ErrorCatalog
-	logger   *slog.Logger
+	// operations are each vendor's operation names.
+	operations map[string][]string
+	logger     *slog.Logger
 
 	mu     sync.Mutex
 	active []*active
@@ -56,18 +58,38 @@ type request struct {
 // it lets the request through untouched (a rate limit with tokens left).
 type action func(x *request) bool
 
-// NewEngine builds an engine; vendors maps vendor names to their error
-// catalogs (vendors without one cannot be asked for errors by code).
-func NewEngine(clock *core.Clock, random *core.Random, catalogs map[string]core.ErrorCatalog, logger *slog.Logger) *Engine {
-	return &Engine{clock: clock, random: random, catalogs: catalogs, logger: logger, release: make(chan struct{})}
+// NewEngine builds an engine over an instance's vendors. The engine knows each vendor's operations (core.Operations) and error
+// catalog (core.ErrorCatalog), so that a rule naming one that does not
+// exist is refused rather than left never to match.
+func NewEngine(clock *core.Clock, random *core.Random, vendors []core.Vendor, logger *slog.Logger) *Engine {
+	e := &Engine{clock: clock, random: random, catalogs: map[string]core.ErrorCatalog{},
+		operations: map[string][]string{}, logger: logger, release: make(chan struct{})}
+	for _, v := range vendors {
+		if c, ok := v.(core.ErrorCatalog); ok {
+			e.catalogs[v.Name()] = c
+		}
+		e.operations[v.Name()] = core.Operations(v)
+	}
+	return e
 }
 
-// Activate compiles a scenario and adds it after the active ones; one with
-// the same name is replaced (its counters start again).
-func (e *Engine) Activate(s *Scenario) error {
+// Check compiles a scenario as Activate does, without activating it: every
+// problem of every rule (an unknown operation or error code, an operation
+// of another vendor) in one error. It is the one check of scenarios, for
+// the control plane, --scenario and chatemu validate alike.
+func (e *Engine) Check(s *Scenario) error {
+	_, err := e.compileScenario(s)
+	return err
+}
+
+func (e *Engine) compileScenario(s *Scenario) (*active, error) {
 	a := &active{scenario: s}
 	var errs []error
 	for i := range s.Rules {
+		if err := e.checkOperation(&s.Rules[i].Match); err != nil {
+			errs = append(errs, fmt.Errorf("rules/%d (%s): %w", i, s.Rules[i].Name, err))
+			continue
+		}
 		act, err := e.compile(&s.Rules[i])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("rules/%d (%s): %w", i, s.Rules[i].Name, err))
@@ -76,7 +98,47 @@ func (e *Engine) Activate(s *Scenario) error {
 		a.rules = append(a.rules, &compiledRule{rule: &s.Rules[i], act: act})
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("scenario %s: %w", s.Name, err)
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	return a, nil
+}
+
+// checkOperation refuses a match whose operation names no operation of
+// its vendor (or of any vendor), naming the nearest real ones.
+func (e *Engine) checkOperation(m *Match) error {
+	if m.Operation == "" {
+		return nil
+	}
+	var names []string
+	for vendor, ops := range e.operations {
+		if m.Vendor != "" && !strings.EqualFold(m.Vendor, vendor) {
+			continue
+		}
+		for _, op := range ops {
+			req := core.Request{Vendor: vendor, Route: op}
+			if operationMatch(m.Operation, &req) {
+				return nil
+			}
+			names = append(names, op)
+		}
+	}
+	where := "any vendor"
+	if m.Vendor != "" {
+		where = m.Vendor
+	}
+	msg := fmt.Sprintf("operation %q matches no operation of %s", m.Operation, where)
+	if near := core.Nearest(strings.ToLower(m.Operation), names, 3); len(near) > 0 {
+		msg += "; nearest: " + strings.Join(near, ", ")
+	}
+	return errors.New(msg)
+}
+
+// Activate compiles a scenario and adds it after the active ones; one with
+// the same name is replaced (its counters start again).
+func (e *Engine) Activate(s *Scenario) error {
+	a, err := e.compileScenario(s)
+	if err != nil {
+		return err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

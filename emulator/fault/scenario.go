@@ -133,6 +133,12 @@ func Parse(source string, data []byte) (*Scenario, error) {
 		if t := r.Trigger; t.From != nil && t.Until != nil && !t.Until.After(*t.From) {
 			probs = append(probs, core.Problem{Path: fmt.Sprintf("/rules/%d/trigger/until", i), Reason: "until must be after from"})
 		}
+		if d := time.Duration(r.Action.Delay) + time.Duration(r.Action.Jitter); d > maxHold {
+			probs = append(probs, core.Problem{Path: fmt.Sprintf("/rules/%d/action/delay", i), Reason: fmt.Sprintf("delay and jitter add up to %s; a request is held %s at most", d, maxHold)})
+		}
+		if d := time.Duration(r.Action.Duration); d > maxHold {
+			probs = append(probs, core.Problem{Path: fmt.Sprintf("/rules/%d/action/duration", i), Reason: fmt.Sprintf("%s is longer than the %s a request is held at most", d, maxHold)})
+		}
 		if r.Action.Type == "error" && r.Match.Vendor == "" {
 			probs = append(probs, core.Problem{Path: fmt.Sprintf("/rules/%d/match/vendor", i), Reason: "an error action needs the vendor whose error code it names"})
 		}

@@ -14,39 +14,26 @@ import (
 // principal is who a request acts as: a widget, and for JWT requests the
 // external-site user the token names.
 type principal struct {
-	Widget *widget
+	Widget widget
 	// JWTUser is the token's user_id claim (an external-site id); "" when
 	// the request used widget credentials.
 	JWTUser string
 }
 
-func (s *Service) loadWidget(id int64) (*widget, error) {
-	key := widgetKey(id)
-	var raw string
-	var found bool
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		var err error
-		raw, found, err = tx.GetRaw(key)
-		return err
+// loadWidget reads a widget into the principal a request will act as;
+// nil when there is no such widget.
+func (s *Service) loadWidget(id int64) *principal {
+	p := &principal{}
+	var ok bool
+	s.m.db.View(func() error {
+		p.Widget, ok = s.m.widgets.Get(id)
+		return nil
 	})
-	if err != nil || !found {
-		return nil, err
+	if !ok {
+		return nil
 	}
-	// Decoded after the read transaction, which holds off writers, and
-	// through widgetDocs: every request loads its widget.
-	w, err := widgetDocs.Decode(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", key, err)
-	}
-	return w, nil
+	return p
 }
-
-// widgetDocs keeps decoded widgets by their stored text for every instance
-// of the process (the same text is the same widget).
-var widgetDocs = core.NewDocCache(256, func(w *widget) *widget {
-	c := *w // no field refers to shared memory
-	return &c
-})
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
@@ -54,54 +41,64 @@ func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []by
 // form fields (spec 1.1, "Request parameters" 1-3). Missing ones are 422,
 // an unknown widget 404, wrong credentials 403.
 func (s *Service) authSite(req *core.Request) error {
-	creds := map[string]string{}
-	for _, name := range []string{"imba_id", "login", "password"} {
+	var creds [3]string // imba_id, login, password
+	for i, name := range [...]string{"imba_id", "login", "password"} {
 		v, err := required(req, name)
 		if err != nil {
 			return err
 		}
-		creds[name] = v
+		creds[i] = v
 	}
 	id, err := intParam(req, "imba_id")
 	if err != nil {
 		return err
 	}
-	w, err := s.loadWidget(id)
-	if err != nil {
-		return err
-	}
-	if w == nil {
+	p := s.loadWidget(id)
+	if p == nil {
 		return errNotFound("Widget %d not found", id)
 	}
-	if !equal(creds["login"], w.Login) || !equal(creds["password"], w.Password) {
+	if !equal(creds[1], p.Widget.Login) || !equal(creds[2], p.Widget.Password) {
 		return errForbidden("Wrong login or password of the site user")
 	}
-	req.Tenant = tenant(w.ImbaID)
-	req.Principal = &principal{Widget: w}
+	req.Principal = p
+	confirmTenant(req, p.Widget.ImbaID)
 	return nil
 }
 
+// tenant is how the journal and fault rules name a widget: "widget:627".
 func tenant(id int64) string { return "widget:" + strconv.FormatInt(id, 10) }
 
-// pathWidget loads the widget named by the v2 path ({imba_id}).
-func (s *Service) pathWidget(req *core.Request) (*widget, error) {
+// confirmTenant makes an authenticated widget the request's tenant,
+// keeping the name ClaimedTenant gave it when that is the same widget.
+func confirmTenant(req *core.Request, id int64) {
+	var digits [20]byte
+	if claimed, ok := strings.CutPrefix(req.Tenant, "widget:"); ok && claimed == string(strconv.AppendInt(digits[:0], id, 10)) {
+		return
+	}
+	req.Tenant = tenant(id)
+}
+
+// pathWidget loads the widget named by the v2 path ({imba_id}); nil when
+// there is no such widget.
+func (s *Service) pathWidget(req *core.Request) (*principal, error) {
 	id, err := strconv.ParseInt(req.Vars["imba_id"], 10, 64)
 	if err != nil {
 		return nil, errNotFound("Widget %q not found", req.Vars["imba_id"])
 	}
-	return s.loadWidget(id)
+	return s.loadWidget(id), nil
 }
 
 // checkBasic verifies Basic imba_id:secret_key against the path widget. The
 // login may be the widget id or the widget's API login.
-func checkBasic(req *core.Request, w *widget) (sent bool, err error) {
+func checkBasic(req *core.Request, p *principal) (sent bool, err error) {
 	login, password, ok := req.HTTP.BasicAuth()
 	if !ok {
 		return false, nil
 	}
-	if w == nil {
+	if p == nil {
 		return true, errUnauthorized("Unknown widget " + req.Vars["imba_id"])
 	}
+	w := &p.Widget
 	loginOK := login == strconv.FormatInt(w.ImbaID, 10) || (w.APILogin != "" && equal(login, w.APILogin))
 	if !loginOK {
 		return true, errUnauthorized(fmt.Sprintf("Basic login %q does not belong to widget %d", login, w.ImbaID))
@@ -121,23 +118,28 @@ func (s *Service) authBasic(req *core.Request) error {
 // authWidget checks Basic widget credentials against the path widget; a
 // request without them is judged by withoutBasic.
 func (s *Service) authWidget(req *core.Request, withoutBasic func(*widget) error) error {
-	w, err := s.pathWidget(req)
+	p, err := s.pathWidget(req)
 	if err != nil {
 		return err
 	}
-	sent, err := checkBasic(req, w)
+	sent, err := checkBasic(req, p)
 	if err != nil {
 		return err
+	}
+	var w *widget // nil: no such widget
+	if p != nil {
+		w = &p.Widget
 	}
 	if !sent {
 		if err := withoutBasic(w); err != nil {
 			return err
 		}
 	}
-	if w == nil {
+	if p == nil {
 		return errUnauthorized("Unknown widget " + req.Vars["imba_id"])
 	}
-	req.Tenant, req.Principal = tenant(w.ImbaID), &principal{Widget: w}
+	req.Principal = p
+	confirmTenant(req, w.ImbaID)
 	return nil
 }
 
@@ -148,18 +150,18 @@ func (s *Service) authBasicOrJWT(req *core.Request) error {
 	if req.HTTP.Header.Get("JWT") == "" {
 		return s.authBasic(req)
 	}
-	w, err := s.pathWidget(req)
+	p, err := s.pathWidget(req)
 	if err != nil {
 		return err
 	}
-	if w == nil {
+	if p == nil {
 		return errUnauthorized("Unknown widget " + req.Vars["imba_id"])
 	}
-	userID, err := s.verifyUserToken(req.HTTP.Header.Get("JWT"), w)
-	if err != nil {
+	if p.JWTUser, err = s.verifyUserToken(req.HTTP.Header.Get("JWT"), &p.Widget); err != nil {
 		return errUnauthorized("Invalid JWT: " + err.Error())
 	}
-	req.Tenant, req.Principal = tenant(w.ImbaID), &principal{Widget: w, JWTUser: userID}
+	req.Principal = p
+	confirmTenant(req, p.Widget.ImbaID)
 	return nil
 }
 

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chatemu/chatemu/emulator"
+	"github.com/chatemu/chatemu/emulator/imbachat"
 )
 
 // benchEmulator is one instance on the default fixtures; requests go
@@ -103,4 +106,48 @@ func BenchmarkImbaRoomsCreateParallel(b *testing.B) {
 			serve(b, e, req)
 		}
 	})
+}
+
+// BenchmarkScale is the read and the write path with many messages stored
+// (written through the control plane's "a user writes in the widget"): the
+// cost of a request must not grow with them.
+func BenchmarkScale(b *testing.B) {
+	for _, stored := range []int{1_000, 100_000} {
+		e := benchEmulator(b)
+		svc := e.Vendor("imbachat").(*imbachat.Service)
+		before := heapInUse()
+		for i := 0; i < stored; i++ {
+			if _, err := svc.Write(627, 1536, "1", "stored message", time.Time{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perMessage := float64(heapInUse()-before) / float64(stored)
+		b.Run(fmt.Sprintf("get_rooms/messages=%d", stored), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest("POST", "/imbachat/v2/627/get_rooms", strings.NewReader("room_type=1"))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth("627", "secret_key")
+				serve(b, e, req)
+			}
+			b.ReportMetric(perMessage, "heap-B/stored-message")
+		})
+		b.Run(fmt.Sprintf("send_msg/messages=%d", stored), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest("POST", "/imbachat/v2/627/send_msg", strings.NewReader("user_id=1&room_id=1536&message=hello"))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth("627", "secret_key")
+				serve(b, e, req)
+			}
+		})
+	}
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }

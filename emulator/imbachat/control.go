@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 	"github.com/gorilla/mux"
 )
 
@@ -41,30 +42,24 @@ type RoomView struct {
 // Room reads a widget's room with its members and messages.
 func (s *Service) Room(imbaID, roomID int64) (*RoomView, error) {
 	var view *RoomView
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		var r room
-		found, err := tx.Get(roomKey(roomID), &r)
-		if err != nil {
-			return err
-		}
-		if !found || r.ImbaID != imbaID {
+	m := s.m
+	err := m.db.View(func() error {
+		r, ok := m.widgetRoom(imbaID, roomID)
+		if !ok {
 			return errNotFound("Room %d not found in widget %d", roomID, imbaID)
 		}
 		view = &RoomView{Room: r.object(), Members: []RoomMember{}, Messages: []messageObject{}}
 		for _, id := range r.Members {
-			var u user
-			if ok, err := tx.Get(userKey(id), &u); err != nil {
-				return err
-			} else if ok {
+			if u, ok := m.users.Get(id); ok {
 				view.Members = append(view.Members, RoomMember{ID: u.ID, RemoteUserID: u.RemoteUserID, Name: u.Name, Role: r.roleOf(u.ID)})
 			}
 		}
-		return core.EachEqual(tx, idxMessageWidget, map[string]any{"imba_id": imbaID}, func(m *message) bool {
-			if m.RoomID == roomID {
-				view.Messages = append(view.Messages, m.object())
+		for _, id := range m.roomMessages[roomID] {
+			if msg, ok := m.messages.Get(id); ok && msg.ImbaID == imbaID {
+				view.Messages = append(view.Messages, msg.object())
 			}
-			return true
-		})
+		}
+		return nil
 	})
 	return view, err
 }
@@ -80,16 +75,16 @@ func (s *Service) Write(imbaID, roomID int64, remoteUserID, text string, at time
 	if at.IsZero() {
 		at = s.deps.Clock.Now()
 	}
-	var m *message
-	err := s.deps.Store.Update(func(tx *core.Tx) error {
+	var msg message
+	err := s.m.db.Update(func(tx *state.Tx) error {
 		var err error
-		m, err = s.postMessage(tx, imbaID, roomID, remoteUserID, text, at)
+		msg, err = s.postMessage(tx, imbaID, roomID, remoteUserID, text, at)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	obj := m.object()
+	obj := msg.object()
 	return &obj, nil
 }
 

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // fixtureSection is the "imbachat" section of a fixture or seed document
@@ -96,18 +96,18 @@ func avatarURL(imbaID int64, remote string) string {
 	return "https://secure.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?s=48&d=identicon"
 }
 
-// applyFixtures writes a validated section: documents with an existing id
-// are replaced, sequences move above every id, and last-message dates are
+// ApplyFixtures implements core.ModeledVendor: it writes a validated
+// section into the model. Rows with an existing id are replaced, sequences
+// move above every id (the tables see to that), and last-message dates are
 // derived from the messages.
-func applyFixtures(tx *core.Tx, raw json.RawMessage) error {
+func (s *Service) ApplyFixtures(tx *state.Tx, raw json.RawMessage) error {
+	m := s.m
 	var sec fixtureSection
 	if err := json.Unmarshal(raw, &sec); err != nil {
 		return fmt.Errorf("imbachat fixtures: %w", err)
 	}
 	for _, w := range sec.Widgets {
-		if err := tx.Put(widgetKey(w.ImbaID), w); err != nil {
-			return err
-		}
+		m.widgets.Put(tx, w)
 	}
 	for i, fu := range sec.Users {
 		created, err := parseDate(fmt.Sprintf("users/%d/created_at", i), fu.CreatedAt, time.Time{})
@@ -137,9 +137,7 @@ func applyFixtures(tx *core.Tx, raw json.RawMessage) error {
 		if len(u.UserData) == 0 {
 			u.UserData = json.RawMessage("null")
 		}
-		if err := putUser(tx, &u); err != nil {
-			return err
-		}
+		m.users.Put(tx, u)
 	}
 	for i, fr := range sec.Rooms {
 		created, err := parseDate(fmt.Sprintf("rooms/%d/created_at", i), fr.CreatedAt, time.Time{})
@@ -163,79 +161,41 @@ func applyFixtures(tx *core.Tx, raw json.RawMessage) error {
 		if r.Pipe == "" {
 			r.Pipe = uniqidPipe(created, r.ID)
 		}
-		if err := putRoom(tx, &r); err != nil {
-			return err
-		}
+		m.rooms.Put(tx, r)
 	}
 	for i, fm := range sec.Messages {
 		at, err := parseDate(fmt.Sprintf("messages/%d/time", i), fm.Time, time.Time{})
 		if err != nil {
 			return err
 		}
-		var r room
-		found, err := tx.Get(roomKey(fm.RoomID), &r)
-		if err != nil {
-			return err
-		}
+		r, found := m.rooms.Get(fm.RoomID)
 		if !found {
 			return fmt.Errorf("imbachat fixtures: messages/%d: room %d is not defined", i, fm.RoomID)
 		}
-		m := message{ID: fm.ID, ImbaID: r.ImbaID, RoomID: fm.RoomID, UserID: fm.UserID, UUID: fm.UUID,
+		msg := message{ID: fm.ID, ImbaID: r.ImbaID, RoomID: fm.RoomID, UserID: fm.UserID, UUID: fm.UUID,
 			Text: fm.Message, Time: at, AnswerTo: fm.AnswerTo, Liked: fm.Liked}
-		if m.Liked == "" {
-			m.Liked = "0"
+		if msg.Liked == "" {
+			msg.Liked = "0"
 		}
-		if m.UUID == "" {
-			m.UUID = fmt.Sprintf("%d-%d-%s", m.RoomID, at.Unix(), "fixtur")
+		if msg.UUID == "" {
+			msg.UUID = fmt.Sprintf("%d-%d-%s", msg.RoomID, at.Unix(), "fixtur")
 		}
-		if err := recordMessage(tx, &m); err != nil {
-			return err
-		}
+		m.recordMessage(tx, msg)
 	}
 	return nil
-}
-
-func putUser(tx *core.Tx, u *user) error {
-	if err := tx.BumpID(seqName(kindUser), u.ID); err != nil {
-		return err
-	}
-	return tx.Put(userKey(u.ID), u)
-}
-
-func putRoom(tx *core.Tx, r *room) error {
-	if err := tx.BumpID(seqName(kindRoom), r.ID); err != nil {
-		return err
-	}
-	return tx.Put(roomKey(r.ID), r)
 }
 
 // recordMessage stores a message and moves its room's and author's last
 // message dates forward.
-func recordMessage(tx *core.Tx, m *message) error {
-	if err := tx.BumpID(seqName(kindMessage), m.ID); err != nil {
-		return err
-	}
-	if err := tx.Put(messageKey(m.ID), m); err != nil {
-		return err
-	}
-	at := m.Time
-	var r room
-	if found, err := tx.Get(roomKey(m.RoomID), &r); err != nil {
-		return err
-	} else if found && (r.LastMessageAt == nil || at.After(*r.LastMessageAt)) {
+func (m *model) recordMessage(tx *state.Tx, msg message) {
+	m.messages.Put(tx, msg)
+	at := msg.Time
+	if r, ok := m.rooms.Get(msg.RoomID); ok && (r.LastMessageAt == nil || at.After(*r.LastMessageAt)) {
 		r.LastMessageAt = &at
-		if err := tx.Put(roomKey(r.ID), &r); err != nil {
-			return err
-		}
+		m.rooms.Put(tx, r)
 	}
-	var u user
-	if found, err := tx.Get(userKey(m.UserID), &u); err != nil {
-		return err
-	} else if found && (u.LastMessageAt == nil || at.After(*u.LastMessageAt)) {
+	if u, ok := m.users.Get(msg.UserID); ok && (u.LastMessageAt == nil || at.After(*u.LastMessageAt)) {
 		u.LastMessageAt = &at
-		if err := tx.Put(userKey(u.ID), &u); err != nil {
-			return err
-		}
+		m.users.Put(tx, u)
 	}
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // messageObject is a message as send_msg shows it ("time" unix seconds as a
@@ -26,11 +27,6 @@ type messageObject struct {
 func (m *message) object() messageObject {
 	return messageObject{ID: m.ID, UUID: m.UUID, Message: m.Text, Time: strconv.FormatInt(m.Time.Unix(), 10),
 		AnswerTo: m.AnswerTo, Liked: m.Liked, UserID: m.UserID, RoomID: m.RoomID}
-}
-
-type sendResult struct {
-	Success bool          `json:"success"`
-	Message messageObject `json:"message"`
 }
 
 // sendMsg implements "API for sending messages (for chat bot)": a message
@@ -53,15 +49,15 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	text, _ := req.Params.String("message") // as sent, white space kept
-	var m *message
-	err = s.deps.Store.Update(func(tx *core.Tx) error {
-		m, err = s.postMessage(tx, w.ImbaID, roomID, remote, text, req.Now)
+	var msg message
+	err = s.m.db.Update(func(tx *state.Tx) error {
+		msg, err = s.postMessage(tx, w.ImbaID, roomID, remote, text, req.Now)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return core.OK(sendResult{Success: true, Message: m.object()}), nil
+	return sentOK(msg.object()), nil
 }
 
 // postMessage stores a message from a site user (by the external site's
@@ -69,37 +65,29 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 // known (404), a member and neither of them banned (403). It moves the
 // room's and the user's last message dates. send_msg and the control
 // plane's "a user writes in the widget" both post through it.
-func (s *Service) postMessage(tx *core.Tx, imbaID, roomID int64, remote, text string, at time.Time) (*message, error) {
-	var r room
-	found, err := tx.Get(roomKey(roomID), &r)
-	if err != nil {
-		return nil, err
+func (s *Service) postMessage(tx *state.Tx, imbaID, roomID int64, remote, text string, at time.Time) (message, error) {
+	m := s.m
+	r, ok := m.widgetRoom(imbaID, roomID)
+	if !ok || r.DeletedAt != nil {
+		return message{}, errNotFound("Room %d not found", roomID)
 	}
-	if !found || r.ImbaID != imbaID || r.DeletedAt != nil {
-		return nil, errNotFound("Room %d not found", roomID)
-	}
-	u, err := userByRemoteID(tx, imbaID, remote)
-	if err != nil {
-		return nil, err
-	}
+	u, ok := m.userByRemoteID(imbaID, remote)
 	switch {
-	case u == nil:
-		return nil, errNotFound("User %s not found in widget %d", remote, imbaID)
-	case !r.hasMember(u.ID):
-		return nil, errForbidden(fmt.Sprintf("User %s is not a member of room %d", remote, roomID))
+	case !ok:
+		return message{}, errNotFound("User %s not found in widget %d", remote, imbaID)
+	case !m.isMember(&r, u.ID):
+		return message{}, errForbidden(fmt.Sprintf("User %s is not a member of room %d", remote, roomID))
 	case u.Banned:
-		return nil, errForbidden(fmt.Sprintf("User %s is banned", remote))
+		return message{}, errForbidden(fmt.Sprintf("User %s is banned", remote))
 	case r.Banned:
-		return nil, errForbidden(fmt.Sprintf("Room %d is banned", roomID))
+		return message{}, errForbidden(fmt.Sprintf("Room %d is banned", roomID))
 	}
-	id, err := tx.NextID(seqName(kindMessage))
-	if err != nil {
-		return nil, err
-	}
+	id := tx.Next(seqMessage)
 	at = at.UTC().Truncate(time.Second)
-	m := &message{ID: id, ImbaID: imbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: at, Liked: "0",
+	msg := message{ID: id, ImbaID: imbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: at, Liked: "0",
 		UUID: fmt.Sprintf("%d-%d-%s", roomID, at.Unix(), s.deps.Random.Alphanumeric(6))}
-	return m, recordMessage(tx, m)
+	m.recordMessage(tx, msg)
+	return msg, nil
 }
 
 type messageFilter struct {
@@ -144,55 +132,66 @@ func (s *Service) getMessages(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	out := []messageObject{}
-	err = s.deps.Store.View(func(tx *core.Tx) error {
-		rooms, err := widgetRooms(tx, p.Widget.ImbaID)
-		if err != nil {
-			return err
-		}
-		byID := make(map[int64]*room, len(rooms))
-		for i := range rooms {
-			byID[rooms[i].ID] = &rooms[i]
-		}
-		users, err := widgetUsers(tx, p.Widget.ImbaID)
-		if err != nil {
-			return err
-		}
-		userByID := make(map[int64]*user, len(users))
-		for i := range users {
-			userByID[users[i].ID] = &users[i]
-		}
+	m := s.m
+	m.db.View(func() error {
+		imbaID := p.Widget.ImbaID
 		var jwtUser int64 = -1
 		if p.JWTUser != "" {
-			u, err := userByRemoteID(tx, p.Widget.ImbaID, p.JWTUser)
-			if err != nil || u == nil {
-				return err // a user ImbaChat has not seen (or deleted) is in no room
+			u, ok := m.userByRemoteID(imbaID, p.JWTUser)
+			if !ok {
+				return nil // a user ImbaChat has not seen (or deleted) is in no room
 			}
 			jwtUser = u.ID
 		}
-		return core.EachEqual(tx, idxMessageWidget, map[string]any{"imba_id": p.Widget.ImbaID}, func(m *message) bool {
-			r := byID[m.RoomID]
-			if r == nil || r.DeletedAt != nil || (jwtUser >= 0 && !r.hasMember(jwtUser)) {
-				return true
+		// The widget's messages in id order, or fewer to look at when a
+		// filter names one message or one room.
+		ids := m.messagesOf[imbaID]
+		switch {
+		case f.id != nil:
+			ids = []int64{*f.id}
+		case f.room != nil:
+			ids = m.roomMessages[*f.room]
+		}
+		// The room of the message before, often the same one.
+		var r room
+		var roomID int64
+		var roomOK, looked bool
+		for _, id := range ids {
+			msg, ok := m.messages.Get(id)
+			if !ok || msg.ImbaID != imbaID {
+				continue
 			}
-			if f.matches(m, r, userByID[m.UserID]) {
-				out = append(out, m.object())
+			if !looked || roomID != msg.RoomID {
+				roomID, looked = msg.RoomID, true
+				r, roomOK = m.widgetRoom(imbaID, roomID)
 			}
-			return true
-		})
+			if !roomOK || r.DeletedAt != nil || (jwtUser >= 0 && !m.isMember(&r, jwtUser)) {
+				continue
+			}
+			if f.matches(m, &msg, &r) {
+				out = append(out, msg.object())
+			}
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return core.OK(v2Envelope{Success: "true", Data: out, Code: 200}), nil
+	return v2OK(out), nil
 }
 
-func (f *messageFilter) matches(m *message, r *room, author *user) bool {
-	if !f.date.match(&m.Time) || (f.id != nil && *f.id != m.ID) ||
+// matches reports whether a message in room r passes the filter; the
+// author is looked up among the widget's users when a name is asked for.
+func (f *messageFilter) matches(m *model, msg *message, r *room) bool {
+	if !f.date.match(&msg.Time) || (f.id != nil && *f.id != msg.ID) ||
 		(f.roomType != nil && *f.roomType != int64(r.Type)) || (f.room != nil && *f.room != r.ID) {
 		return false
 	}
-	if f.userName != nil && (author == nil || !strings.EqualFold(author.Name, *f.userName)) {
+	if f.userRole != nil && *f.userRole != r.roleOf(msg.UserID) {
 		return false
 	}
-	return f.userRole == nil || *f.userRole == r.roleOf(m.UserID)
+	if f.userName != nil {
+		author, ok := m.users.Get(msg.UserID)
+		if !ok || author.ImbaID != r.ImbaID || !strings.EqualFold(author.Name, *f.userName) {
+			return false
+		}
+	}
+	return true
 }

@@ -3,10 +3,12 @@ package imbachat
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // defaultRoomTitle is what a room is called when room_title is not sent.
@@ -36,12 +38,6 @@ type updatedRoom struct {
 	Error   bool   `json:"error"`
 	Success bool   `json:"success"`
 	RoomID  string `json:"room_id"`
-}
-
-type v1Envelope struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-	Data    []any  `json:"data"`
 }
 
 // roomRequest is a validated imba_rooms request.
@@ -87,26 +83,34 @@ func parseRoomRequest(req *core.Request) (*roomRequest, error) {
 		if ids.IsTree() {
 			keys = ids.SortedKeys()
 		}
+		rr.remoteIDs = make([]string, 0, len(keys))
 		for _, k := range keys {
 			v := ids
-			name := "users_ids"
 			if k != "" {
-				v, name = ids.Lookup(k), "users_ids["+k+"]"
+				v = ids.Lookup(k)
 			}
 			if v.IsTree() {
-				return nil, errInvalid(name, "expected a user id, got an array")
+				return nil, errInvalid(usersIDsName(k), "expected a user id, got an array")
 			}
 			s := v.String()
 			if s == "" && k == "" {
 				continue // users_ids= sent empty: no members
 			}
 			if n, err := strconv.ParseInt(s, 10, 64); err != nil || n < 0 {
-				return nil, errInvalid(name, "expected the id of a user of the external site, got %q", s)
+				return nil, errInvalid(usersIDsName(k), "expected the id of a user of the external site, got %q", s)
 			}
 			rr.remoteIDs = append(rr.remoteIDs, s)
 		}
 	}
 	return rr, nil
+}
+
+// usersIDsName is how an error names the users_ids element under key k.
+func usersIDsName(k string) string {
+	if k == "" {
+		return "users_ids"
+	}
+	return "users_ids[" + k + "]"
 }
 
 // imbaRooms implements spec 1.1 "Create a new group with members" and 1.2
@@ -119,130 +123,103 @@ func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	var result any
-	err = s.deps.Store.Update(func(tx *core.Tx) error {
-		r, err := findRoom(tx, w.ImbaID, rr)
+	m := s.m
+	err = m.db.Update(func(tx *state.Tx) error {
+		r, found, err := m.findRoom(w.ImbaID, rr)
 		if err != nil {
 			return err
 		}
-		members, err := ensureUsers(tx, w.ImbaID, rr.remoteIDs, req.Now)
-		if err != nil {
-			return err
-		}
-		if r != nil {
-			for _, m := range members {
-				if !r.hasMember(m) {
-					r.Members = append(r.Members, m)
+		members := m.ensureUsers(tx, w.ImbaID, rr.remoteIDs, req.Now)
+		if found {
+			// A new slice: the stored row keeps the members it had.
+			list := r.Members[:len(r.Members):len(r.Members)]
+			for _, id := range members {
+				if !m.isMember(&r, id) {
+					list = append(list, id)
 				}
 			}
-			r.UpdatedAt = req.Now
+			r.Members, r.UpdatedAt = list, req.Now
+			m.rooms.Put(tx, r)
 			result = updatedRoom{Error: false, Success: true, RoomID: strconv.FormatInt(r.ID, 10)}
-			return storeRoom(tx, r)
+			return nil
 		}
-		r, err = newRoom(tx, w.ImbaID, rr, members, req.Now)
-		if err != nil {
-			return err
-		}
-		result = createdRoom{Success: true, RoomID: r.ID, RoomID2: r.ID}
+		id := m.newRoom(tx, w.ImbaID, rr, members, req.Now)
+		result = createdRoom{Success: true, RoomID: id, RoomID2: id}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return core.OK(v1Envelope{Code: 200, Message: "Success", Data: []any{result}}), nil
+	return v1OK(result), nil
 }
 
 // findRoom locates the room a request names: by room_id (unknown: 404),
-// else by room_pipe (unknown: nil, a room with that pipe will be created).
-func findRoom(tx *core.Tx, imbaID int64, rr *roomRequest) (*room, error) {
+// else by room_pipe (unknown: not found, a room with that pipe will be
+// created).
+func (m *model) findRoom(imbaID int64, rr *roomRequest) (room, bool, error) {
 	if rr.roomID != 0 {
-		var r room
-		found, err := tx.Get(roomKey(rr.roomID), &r)
-		if err != nil {
-			return nil, err
+		r, ok := m.widgetRoom(imbaID, rr.roomID)
+		if !ok || r.DeletedAt != nil {
+			return room{}, false, errNotFound("Room %d not found", rr.roomID)
 		}
-		if !found || r.ImbaID != imbaID || r.DeletedAt != nil {
-			return nil, errNotFound("Room %d not found", rr.roomID)
-		}
-		return &r, nil
+		return r, true, nil
 	}
 	if rr.pipe == "" {
-		return nil, nil
+		return room{}, false, nil
 	}
-	return roomByPipe(tx, imbaID, rr.pipe)
+	r, ok := m.roomByPipe(imbaID, rr.pipe)
+	return r, ok, nil
 }
 
-func roomByPipe(tx *core.Tx, imbaID int64, pipe string) (*room, error) {
-	var out *room
-	err := core.EachEqual(tx, idxRoomPipe, pipePivot(imbaID, pipe), func(r *room) bool {
-		if r.DeletedAt == nil {
-			out = r
-		}
-		return out == nil
-	})
-	return out, err
-}
-
-// pipePivot is the pivot of idxRoomPipe, {"imba_id":…,"pipe":…}, built by
-// hand: a new room looks its pipe up inside the write transaction.
-func pipePivot(imbaID int64, pipe string) json.RawMessage {
-	pivot := strconv.AppendInt(append(make([]byte, 0, 64), `{"imba_id":`...), imbaID, 10)
-	return append(core.AppendJSONString(append(pivot, `,"pipe":`...), pipe), '}')
-}
-
-func newRoom(tx *core.Tx, imbaID int64, rr *roomRequest, members []int64, now time.Time) (*room, error) {
-	id, err := tx.NextID(seqName(kindRoom))
-	if err != nil {
-		return nil, err
-	}
+// newRoom creates a room and returns its id.
+func (m *model) newRoom(tx *state.Tx, imbaID int64, rr *roomRequest, members []int64, now time.Time) int64 {
+	id := tx.Next(seqRoom)
 	pipe := rr.pipe
 	// The room id makes the microseconds unique server-wide; a client-chosen
 	// pipe that happens to look the same is stepped over.
 	for bump := id; pipe == ""; bump++ {
 		candidate := uniqidPipe(now, bump)
-		existing, err := roomByPipe(tx, imbaID, candidate)
-		if err != nil {
-			return nil, err
-		}
-		if existing == nil {
+		if _, taken := m.roomByPipe(imbaID, candidate); !taken {
 			pipe = candidate
 		}
 	}
-	r := &room{ID: id, ImbaID: imbaID, Pipe: pipe, Name: rr.title, Type: rr.roomType, IsPublic: rr.isPublic,
+	r := room{ID: id, ImbaID: imbaID, Pipe: pipe, Name: rr.title, Type: rr.roomType, IsPublic: rr.isPublic,
 		Members: members, CreatedAt: now, UpdatedAt: now}
 	if len(members) > 0 {
 		r.AdminID = members[0]
 	}
-	return r, storeRoom(tx, r)
+	m.rooms.Put(tx, r)
+	return id
 }
 
 // ensureUsers maps external-site ids to internal user ids, creating the
 // users the widget does not know yet. Repeated ids appear once.
-func ensureUsers(tx *core.Tx, imbaID int64, remoteIDs []string, now time.Time) ([]int64, error) {
+func (m *model) ensureUsers(tx *state.Tx, imbaID int64, remoteIDs []string, now time.Time) []int64 {
 	out := make([]int64, 0, len(remoteIDs))
-	seen := map[int64]bool{}
-	for _, remote := range remoteIDs {
-		u, err := userByRemoteID(tx, imbaID, remote)
-		if err != nil {
-			return nil, err
-		}
-		if u == nil {
-			id, err := tx.NextID(seqName(kindUser))
-			if err != nil {
-				return nil, err
-			}
-			u = &user{ID: id, ImbaID: imbaID, RemoteUserID: remote, Name: "User " + remote, Login: "NULL",
-				Password: "NULL", Status: "user", UserData: json.RawMessage("null"),
-				AvatarURL: avatarURL(imbaID, remote), CreatedAt: now, UpdatedAt: now}
-			if err := tx.Put(userKey(id), u); err != nil {
-				return nil, err
-			}
-		}
-		if !seen[u.ID] {
-			seen[u.ID] = true
-			out = append(out, u.ID)
-		}
+	var seen map[int64]bool // only for long lists
+	if len(remoteIDs) > 16 {
+		seen = make(map[int64]bool, len(remoteIDs))
 	}
-	return out, nil
+	for _, remote := range remoteIDs {
+		u, ok := m.userByRemoteID(imbaID, remote)
+		if !ok {
+			u = user{ID: tx.Next(seqUser), ImbaID: imbaID, RemoteUserID: remote, Name: "User " + remote,
+				Login: "NULL", Password: "NULL", Status: "user", UserData: json.RawMessage("null"),
+				AvatarURL: avatarURL(imbaID, remote), CreatedAt: now, UpdatedAt: now}
+			m.users.Put(tx, u)
+		}
+		switch {
+		case seen != nil:
+			if seen[u.ID] {
+				continue
+			}
+			seen[u.ID] = true
+		case slices.Contains(out, u.ID):
+			continue
+		}
+		out = append(out, u.ID)
+	}
+	return out
 }
 
 // roomObject is a room as get_rooms shows it.
@@ -265,13 +242,6 @@ func (r *room) object() roomObject {
 	return roomObject{ID: r.ID, Pipe: r.Pipe, Name: r.Name, AdminID: r.AdminID, Type: r.Type, Tab: r.Tab,
 		IsPublic: r.IsPublic, CreatedAt: formatDate(&r.CreatedAt), UpdatedAt: formatDate(&r.UpdatedAt),
 		DeletedAt: formatDate(r.DeletedAt), Status: r.Status, ImbaID: r.ImbaID}
-}
-
-// v2Envelope is the v2 list envelope: "success" is the string "true".
-type v2Envelope struct {
-	Success string `json:"success"`
-	Data    any    `json:"data"`
-	Code    int    `json:"code"`
 }
 
 type roomFilter struct {
@@ -301,13 +271,13 @@ func parseRoomFilter(req *core.Request) (*roomFilter, error) {
 	return f, nil
 }
 
-func (f *roomFilter) match(r *room) bool {
+func (f *roomFilter) match(m *model, r *room) bool {
 	eq := func(p *int64, v int64) bool { return p == nil || *p == v }
 	return r.DeletedAt == nil &&
 		eq(f.roomType, int64(r.Type)) && eq(f.status, int64(r.Status)) && eq(f.imbaID, r.ImbaID) &&
 		eq(f.countUsers, int64(len(r.Members))) && f.lastMessage.match(r.LastMessageAt) &&
 		(f.banned == nil || *f.banned == r.Banned) &&
-		(f.member < 0 || r.hasMember(f.member))
+		(f.member < 0 || m.isMember(r, f.member))
 }
 
 // getRooms implements "API for getting a list of rooms with filters
@@ -320,35 +290,22 @@ func (s *Service) getRooms(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	out := []roomObject{}
-	err = s.deps.Store.View(func(tx *core.Tx) error {
+	m := s.m
+	m.db.View(func() error {
 		if p.JWTUser != "" {
-			u, err := userByRemoteID(tx, p.Widget.ImbaID, p.JWTUser)
-			if err != nil {
-				return err
-			}
-			if u == nil {
+			u, ok := m.userByRemoteID(p.Widget.ImbaID, p.JWTUser)
+			if !ok {
 				return nil // a user ImbaChat has not seen yet is in no room
 			}
 			f.member = u.ID
 		}
-		rooms, err := widgetRooms(tx, p.Widget.ImbaID)
-		if err != nil {
-			return err
-		}
-		for i := len(rooms) - 1; i >= 0; i-- {
-			if f.match(&rooms[i]) {
-				out = append(out, rooms[i].object())
+		ids := m.roomsOf[p.Widget.ImbaID]
+		for i := len(ids) - 1; i >= 0; i-- {
+			if r, ok := m.rooms.Get(ids[i]); ok && f.match(m, &r) {
+				out = append(out, r.object())
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return core.OK(v2Envelope{Success: "true", Data: out, Code: 200}), nil
-}
-
-// widgetRooms returns a widget's rooms in id order.
-func widgetRooms(tx *core.Tx, imbaID int64) ([]room, error) {
-	return core.AllEqual[room](tx, idxRoomWidget, map[string]any{"imba_id": imbaID})
+	return v2OK(out), nil
 }

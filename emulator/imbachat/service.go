@@ -6,20 +6,24 @@
 package imbachat
 
 import (
-	"encoding/json"
-
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 const vendorName = "imbachat"
 
-// Service is one emulator instance's ImbaChat: its routes over shared state.
+// Service is one emulator instance's ImbaChat: its routes over its model.
 type Service struct {
 	deps core.Deps
+	m    *model
 }
 
-// New builds the ImbaChat service over an instance's store and clock.
-func New(deps core.Deps) *Service { return &Service{deps: deps} }
+// New builds the ImbaChat service over an instance's log and clock, with
+// an empty model.
+func New(deps core.Deps) *Service { return &Service{deps: deps, m: newModel(deps.Log)} }
+
+// Model implements core.ModeledVendor.
+func (s *Service) Model() *state.DB { return s.m.db }
 
 // Name implements core.Vendor.
 func (s *Service) Name() string { return vendorName }
@@ -33,12 +37,4 @@ func (s *Service) DecodeOptions() core.DecodeOptions { return core.DecodeOptions
 // RenderError implements core.Vendor.
 func (s *Service) RenderError(req *core.Request, e *core.APIError) *core.Response {
 	return renderError(req, e)
-}
-
-// Indexes implements core.Vendor.
-func (s *Service) Indexes() []core.Index { return indexes() }
-
-// ApplyFixtures implements core.Vendor.
-func (s *Service) ApplyFixtures(tx *core.Tx, section json.RawMessage) error {
-	return applyFixtures(tx, section)
 }

@@ -2,9 +2,7 @@ package imbachat
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
 )
@@ -91,60 +89,14 @@ func (s *Service) getUsers(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	out := []userObject{}
-	err = s.deps.Store.View(func(tx *core.Tx) error {
-		users, err := widgetUsers(tx, w.ImbaID)
-		for i := range users {
-			if f.match(&users[i]) {
-				out = append(out, users[i].object())
+	m := s.m
+	m.db.View(func() error {
+		for _, id := range m.usersOf[w.ImbaID] {
+			if u, ok := m.users.Get(id); ok && f.match(&u) {
+				out = append(out, u.object())
 			}
 		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return core.OK(v2Envelope{Success: "true", Data: out, Code: 200}), nil
-}
-
-// widgetUsers returns a widget's users in id order.
-func widgetUsers(tx *core.Tx, imbaID int64) ([]user, error) {
-	return core.AllEqual[user](tx, idxUserWidget, map[string]any{"imba_id": imbaID})
-}
-
-// userByRemoteID finds a widget's user by the external site's id.
-func userByRemoteID(tx *core.Tx, imbaID int64, remote string) (*user, error) {
-	var out *user
-	pivot := strconv.AppendInt(append(make([]byte, 0, 64), `{"imba_id":`...), imbaID, 10)
-	pivot = append(core.AppendJSONString(append(pivot, `,"remote_user_id":`...), remote), '}')
-	err := core.EachEqualCached(tx, userDocs, idxUserRemote, json.RawMessage(pivot), func(u *user) bool {
-		if u.DeletedAt == nil {
-			out = u
-		}
-		return out == nil
-	})
-	return out, err
-}
-
-// userDocs keeps decoded users by their stored text for every instance of
-// the process (the same text is the same user): imba_rooms looks up every
-// member it is sent.
-var userDocs = core.NewDocCache(1024, (*user).clone)
-
-// clone is a copy of u sharing nothing mutable with it.
-func (u *user) clone() *user {
-	out := *u
-	if u.UserData != nil { // nil and empty encode differently
-		out.UserData = append(make(json.RawMessage, 0, len(u.UserData)), u.UserData...)
-	}
-	out.DeletedAt = cloneTime(u.DeletedAt)
-	out.LastMessageAt = cloneTime(u.LastMessageAt)
-	return &out
-}
-
-func cloneTime(t *time.Time) *time.Time {
-	if t == nil {
 		return nil
-	}
-	c := *t
-	return &c
+	})
+	return v2OK(out), nil
 }

@@ -22,10 +22,11 @@ func (s *Service) authAccount(req *core.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.accounts.Get(apiKey, loadAuthed)
-	if err != nil {
-		return err
-	}
+	var a *authed
+	_ = s.view(func(m *model) error {
+		a = m.authedBy(apiKey)
+		return nil
+	})
 	if a == nil {
 		return errInvalidKey()
 	}
@@ -45,16 +46,9 @@ func (s *Service) authAccount(req *core.Request) error {
 	return nil
 }
 
-func loadAuthed(tx *core.Tx, apiKey string) (*authed, error) {
-	acc, err := accountByKey(tx, apiKey)
-	if err != nil || acc == nil {
-		return nil, err
-	}
-	return &authed{tenant: tenant(acc.SID), principal: &principal{Account: acc}}, nil
-}
-
-// authed is what authAccount establishes for an API key, shared by every
-// request that sends it until the next write: nothing changes it.
+// authed is what authAccount establishes for an API key, kept in the
+// model beside the account (replaced when the account changes) and shared
+// by every request that sends the key: nothing changes it.
 type authed struct {
 	tenant    string
 	principal *principal

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 	"github.com/gorilla/mux"
 )
 
@@ -81,7 +82,7 @@ func deskVar(r *http.Request, name string) (string, error) {
 }
 
 // deskAccount reads {sid} and checks the account exists.
-func deskAccount(tx *core.Tx, r *http.Request) (int64, error) {
+func deskAccount(m *model, r *http.Request) (int64, error) {
 	raw, err := deskVar(r, "sid")
 	if err != nil {
 		return 0, err
@@ -90,23 +91,19 @@ func deskAccount(tx *core.Tx, r *http.Request) (int64, error) {
 	if err != nil {
 		return 0, errInvalid("sid", raw, "a number")
 	}
-	var a account
-	found, err := tx.Get(accountKey(sid), &a)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
+	if !m.hasAccount(sid) {
 		return 0, core.VendorError(http.StatusNotFound, codeNotFound, fmt.Sprintf("Account sid %d not found", sid))
 	}
 	return sid, nil
 }
 
-// deskChange runs fn on the conversation a control path names, in one
-// write transaction, and stores the conversation afterwards.
-func (s *Service) deskChange(r *http.Request, fn func(tx *core.Tx, c *conversation) (*core.Response, error)) (*core.Response, error) {
+// deskChange runs fn on a copy of the conversation a control path names,
+// in one write, and stores the conversation afterwards. The copy's lists
+// are its own: fn may change them in place.
+func (s *Service) deskChange(r *http.Request, fn func(tx *state.Tx, c *conversation) (*core.Response, error)) (*core.Response, error) {
 	var resp *core.Response
-	err := s.deps.Store.Update(func(tx *core.Tx) error {
-		sid, err := deskAccount(tx, r)
+	err := s.m.db.Update(func(tx *state.Tx) error {
+		sid, err := deskAccount(s.m, r)
 		if err != nil {
 			return err
 		}
@@ -114,17 +111,16 @@ func (s *Service) deskChange(r *http.Request, fn func(tx *core.Tx, c *conversati
 		if err != nil {
 			return err
 		}
-		c, err := conversationByChannel(tx, sid, id)
-		if err != nil {
-			return err
-		}
-		if c == nil {
+		c, ok := s.m.conversationByChannel(sid, id)
+		if !ok {
 			return errConversationNotFound(id)
 		}
-		if resp, err = fn(tx, c); err != nil {
+		c.own()
+		if resp, err = fn(tx, &c); err != nil {
 			return err
 		}
-		return tx.Put(conversationKey(c.ID), c)
+		s.m.conversations.Put(tx, c)
+		return nil
 	})
 	return resp, deskError(err)
 }

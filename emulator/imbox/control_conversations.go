@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // startConversation is the widget opening a chat: POST
@@ -32,36 +33,30 @@ func (s *Service) startConversation(r *http.Request) (*core.Response, error) {
 	if id := body.ConversationID; id != "" && (len(id) > 100 || strings.ContainsAny(id, "/?#% \t\r\n")) {
 		return nil, errInvalid("conversationID", id, "up to 100 characters without /, ?, #, % or white space")
 	}
-	var c *conversation
-	err = s.deps.Store.Update(func(tx *core.Tx) error {
-		sid, err := deskAccount(tx, r)
+	var c conversation
+	err = s.m.db.Update(func(tx *state.Tx) error {
+		sid, err := deskAccount(s.m, r)
 		if err != nil {
 			return err
 		}
 		id := body.ConversationID
 		if id == "" {
-			if id, err = s.newChannel(tx, sid); err != nil {
-				return err
-			}
-		} else if existing, err := conversationByChannel(tx, sid, id); err != nil {
-			return err
-		} else if existing != nil {
+			id = s.newChannel(sid)
+		} else if _, exists := s.m.conversationByChannel(sid, id); exists {
 			return errConflict("Conversation %s already exists", id)
 		}
-		c, err = replaceConversation(tx, sid, id)
-		if err != nil {
-			return err
-		}
+		c = s.m.replaceConversation(tx, sid, id)
 		c.Date, c.DateMs = at, at.UnixMilli()
 		if err := body.Visitor.apply(&c.Visitor); err != nil {
 			return err
 		}
 		if body.Page != "" {
-			if _, err := s.addMessage(tx, c, systemMessage(visitorJoin, body.Page), nil, at); err != nil {
+			if _, err := s.m.addMessage(tx, &c, systemMessage(visitorJoin, body.Page), nil, at); err != nil {
 				return err
 			}
 		}
-		return tx.Put(conversationKey(c.ID), c)
+		s.m.conversations.Put(tx, c)
+		return nil
 	})
 	if err := deskError(err); err != nil {
 		return nil, err
@@ -71,7 +66,7 @@ func (s *Service) startConversation(r *http.Request) (*core.Response, error) {
 
 // newChannel draws an unused conversation id: "V" and 20 digits, like the
 // documentation's V18751500044654323221 (too big for a 64-bit integer).
-func (s *Service) newChannel(tx *core.Tx, sid int64) (string, error) {
+func (s *Service) newChannel(sid int64) string {
 	for {
 		var b strings.Builder
 		b.WriteByte('V')
@@ -79,9 +74,8 @@ func (s *Service) newChannel(tx *core.Tx, sid int64) (string, error) {
 		for i := 0; i < 19; i++ {
 			b.WriteByte(byte('0' + s.deps.Random.IntN(10)))
 		}
-		existing, err := conversationByChannel(tx, sid, b.String())
-		if err != nil || existing == nil {
-			return b.String(), err
+		if _, exists := s.m.conversationByChannel(sid, b.String()); !exists {
+			return b.String()
 		}
 	}
 }
@@ -96,30 +90,24 @@ func systemMessage(kind, page string) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
-// addMessage records a message from agentID (nil: the system) in c.
-func (s *Service) addMessage(tx *core.Tx, c *conversation, text string, agentID *int64, at time.Time) (*message, error) {
-	id, err := tx.NextID(seqName(kindMessage))
-	if err != nil {
-		return nil, err
-	}
-	m := &message{ID: id, SID: c.SID, Conversation: c.ID, Channel: c.Channel, Text: text, Date: at, AgentID: agentID, From: "system"}
+// addMessage records a message from agentID (nil: the system) in c; the
+// caller stores c.
+func (m *model) addMessage(tx *state.Tx, c *conversation, text string, agentID *int64, at time.Time) (*message, error) {
+	msg := &message{SID: c.SID, Conversation: c.ID, Channel: c.Channel, Text: text, Date: at, AgentID: agentID, From: "system"}
 	switch {
-	case m.fromVisitor():
-		m.From = c.Channel
-	case m.fromAgent():
-		a, err := accountAgent(tx, c.SID, *agentID)
-		if err != nil {
-			return nil, err
-		}
-		if a == nil {
+	case msg.fromVisitor():
+		msg.From = c.Channel
+	case msg.fromAgent():
+		a, ok := m.accountAgent(c.SID, *agentID)
+		if !ok {
 			return nil, errAgentNotFound(strconv.FormatInt(*agentID, 10))
 		}
-		m.From = a.DisplayName
-		if err := touchAgent(tx, a, at); err != nil {
-			return nil, err
-		}
+		msg.From = a.DisplayName
+		m.touchAgent(tx, a, at)
 	}
-	return m, recordMessage(tx, c, m)
+	msg.ID = tx.Next(seqMessage)
+	m.recordMessage(tx, c, msg)
+	return msg, nil
 }
 
 // Senders of a posted message.
@@ -175,12 +163,12 @@ func (s *Service) postMessage(r *http.Request) (*core.Response, error) {
 		return nil, errInvalid("sender", body.Sender, "visitor, agent or system")
 	}
 	var m *message
-	resp, err := s.deskChange(r, func(tx *core.Tx, c *conversation) (*core.Response, error) {
+	resp, err := s.deskChange(r, func(tx *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)
 		if err != nil {
 			return nil, err
 		}
-		if m, err = s.addMessage(tx, c, text, agentID, at); err != nil {
+		if m, err = s.m.addMessage(tx, c, text, agentID, at); err != nil {
 			return nil, err
 		}
 		return core.JSON(http.StatusCreated, m.item()), nil
@@ -222,12 +210,12 @@ func (s *Service) visit(r *http.Request) (*core.Response, error) {
 	if strings.TrimSpace(body.Page) == "" {
 		return nil, errRequired("page")
 	}
-	return s.deskChange(r, func(tx *core.Tx, c *conversation) (*core.Response, error) {
+	return s.deskChange(r, func(tx *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)
 		if err != nil {
 			return nil, err
 		}
-		m, err := s.addMessage(tx, c, systemMessage(visitorJoin, body.Page), nil, at)
+		m, err := s.m.addMessage(tx, c, systemMessage(visitorJoin, body.Page), nil, at)
 		if err != nil {
 			return nil, err
 		}

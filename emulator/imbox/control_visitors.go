@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // setVisitorInfo is the widget reporting the visitor: PATCH
@@ -17,7 +18,7 @@ func (s *Service) setVisitorInfo(r *http.Request) (*core.Response, error) {
 	if err := decodeBody(r, &body); err != nil {
 		return nil, err
 	}
-	return s.deskChange(r, func(_ *core.Tx, c *conversation) (*core.Response, error) {
+	return s.deskChange(r, func(_ *state.Tx, c *conversation) (*core.Response, error) {
 		if err := body.apply(&c.Visitor); err != nil {
 			return nil, err
 		}
@@ -39,7 +40,7 @@ func (s *Service) addTag(r *http.Request) (*core.Response, error) {
 	if err := checkListText("tag", body.Tag); err != nil {
 		return nil, err
 	}
-	return s.deskChange(r, func(_ *core.Tx, c *conversation) (*core.Response, error) {
+	return s.deskChange(r, func(_ *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)
 		if err != nil {
 			return nil, err
@@ -68,7 +69,7 @@ func (s *Service) changeName(r *http.Request) (*core.Response, error) {
 	if strings.TrimSpace(body.Name) == "" {
 		return nil, errRequired("name")
 	}
-	return s.deskChange(r, func(_ *core.Tx, c *conversation) (*core.Response, error) {
+	return s.deskChange(r, func(_ *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)
 		if err != nil {
 			return nil, err
@@ -101,7 +102,7 @@ func (s *Service) addLabel(r *http.Request) (*core.Response, error) {
 	if err := checkListText("label", body.Label); err != nil {
 		return nil, err
 	}
-	return s.deskChange(r, func(_ *core.Tx, c *conversation) (*core.Response, error) {
+	return s.deskChange(r, func(_ *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)
 		if err != nil {
 			return nil, err
@@ -131,7 +132,7 @@ func (s *Service) insertCard(r *http.Request) (*core.Response, error) {
 	if body.DataID == "" {
 		return nil, errRequired("dataID")
 	}
-	return s.deskChange(r, func(_ *core.Tx, c *conversation) (*core.Response, error) {
+	return s.deskChange(r, func(_ *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)
 		if err != nil {
 			return nil, err
@@ -179,7 +180,7 @@ func (s *Service) rate(r *http.Request) (*core.Response, error) {
 		}
 		rating = &n
 	}
-	return s.deskChange(r, func(_ *core.Tx, c *conversation) (*core.Response, error) {
+	return s.deskChange(r, func(_ *state.Tx, c *conversation) (*core.Response, error) {
 		c.Rating = rating
 		return core.OK(ratingItem{Channel: c.Channel, Rating: c.Rating}), nil
 	})

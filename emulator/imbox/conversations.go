@@ -1,7 +1,6 @@
 package imbox
 
 import (
-	"sort"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -33,26 +32,16 @@ func (s *Service) listConversations(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	var out []conversationItem
-	err = s.deps.Store.View(func(tx *core.Tx) error {
-		filters, err := s.pageFilterSet(tx, sid, filterIDs)
-		if err != nil {
-			return err
-		}
-		heads, err := headsBetween(tx, sid, from, to.AddDate(0, 0, 1), filters.requested)
-		if err != nil {
-			return err
-		}
-		out = make([]conversationItem, 0, len(heads))
-		for i := range heads {
-			if h := &heads[i]; filters.match(h.Pages) {
-				out = append(out, conversationItem{SID: h.SID, Channel: h.Channel, Date: formatDate(h.Date)})
+	_ = s.view(func(m *model) error {
+		filters := s.pageFilterSet(m, sid, filterIDs)
+		m.eachConversation(sid, from, to.AddDate(0, 0, 1), func(c *conversation) bool {
+			if filters.match(c.Pages) {
+				out = append(out, conversationItem{SID: c.SID, Channel: c.Channel, Date: formatDate(time.UnixMilli(c.DateMs))})
 			}
-		}
+			return true
+		})
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	return success(out), nil
 }
 
@@ -95,28 +84,18 @@ func (m *message) item() messageItem {
 		Date: formatDate(m.Date), AgentID: m.AgentID}
 }
 
-// sortMessages orders messages by date, then in the order they were
-// recorded.
-func sortMessages(ms []message) {
-	sort.SliceStable(ms, func(i, j int) bool {
-		if !ms[i].Date.Equal(ms[j].Date) {
-			return ms[i].Date.Before(ms[j].Date)
-		}
-		return ms[i].Pos < ms[j].Pos
-	})
-}
-
 // grabConversation implements "grabConversation": every message of one
 // conversation, by date (messages of the same date in the order they were
 // recorded).
 func (s *Service) grabConversation(req *core.Request) (*core.Response, error) {
 	var out []messageItem
-	err := s.withConversation(req, func(tx *core.Tx, c *conversation) error {
-		ms, err := messagesOf(tx, c.ID)
-		for i := range ms {
-			out = append(out, ms[i].item())
+	err := s.withConversation(req, func(m *model, c *conversation) error {
+		ms := m.messagesOf(c.ID)
+		out = make([]messageItem, 0, len(ms))
+		for _, msg := range ms {
+			out = append(out, msg.item())
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -124,23 +103,20 @@ func (s *Service) grabConversation(req *core.Request) (*core.Response, error) {
 	return success(out), nil
 }
 
-// withConversation runs fn in a read transaction with the conversation the
-// {conversationId} path segment names; an id the account does not have is
-// 404.
-func (s *Service) withConversation(req *core.Request, fn func(*core.Tx, *conversation) error) error {
+// withConversation runs fn, with the model locked for reading, on a copy
+// of the conversation the {conversationId} path segment names; an id the
+// account does not have is 404.
+func (s *Service) withConversation(req *core.Request, fn func(*model, *conversation) error) error {
 	id, err := pathVar(req, "conversationId")
 	if err != nil {
 		return err
 	}
 	sid := sidOf(req)
-	return s.deps.Store.View(func(tx *core.Tx) error {
-		c, err := conversationByChannel(tx, sid, id)
-		if err != nil {
-			return err
-		}
-		if c == nil {
+	return s.view(func(m *model) error {
+		c, ok := m.conversationByChannel(sid, id)
+		if !ok {
 			return errConversationNotFound(id)
 		}
-		return fn(tx, c)
+		return fn(m, &c)
 	})
 }

@@ -54,3 +54,27 @@ func TestLike(t *testing.T) {
 		}
 	}
 }
+
+// encodedItems renders the envelope success and successWithoutLength
+// render, around items encoded once.
+func TestEncodedItems(t *testing.T) {
+	t.Parallel()
+	items := []agentItem{{ID: 1, Name: "<A & B>", Groups: "x,y"}, {ID: 2, Email: "é@example.org"}}
+	for n := 0; n <= len(items); n++ {
+		for _, withLength := range []bool{true, false} {
+			var l encodedItems
+			for _, it := range items[:n] {
+				l.add(encodeItem(it))
+			}
+			want := successWithoutLength(items[:n])
+			if withLength {
+				want = success(items[:n])
+			}
+			wantBody, _, _ := want.Encode()
+			got, _, _ := l.response(withLength).Encode()
+			if string(got) != string(wantBody) {
+				t.Errorf("%d items, length %v:\ngot  %s\nwant %s", n, withLength, got, wantBody)
+			}
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // fixtureSection is the "imbox" section of a fixture or seed document
@@ -102,68 +103,51 @@ func parseFixtureDate(path, s string, def time.Time) (time.Time, error) {
 // then conversations with their messages. A document with an existing id
 // replaces it (a conversation by sid and conversationID, messages
 // included); sequences move above every id written.
-func applyFixtures(tx *core.Tx, raw json.RawMessage) error {
+func (m *model) applyFixtures(tx *state.Tx, raw json.RawMessage) error {
 	var sec fixtureSection
 	if err := json.Unmarshal(raw, &sec); err != nil {
 		return fmt.Errorf("imbox fixtures: %w", err)
 	}
 	for i := range sec.Accounts {
-		if err := putAccount(tx, fmt.Sprintf("accounts/%d", i), &sec.Accounts[i]); err != nil {
+		if err := m.putAccount(tx, fmt.Sprintf("accounts/%d", i), &sec.Accounts[i]); err != nil {
 			return err
 		}
 	}
 	for i := range sec.Agents {
-		if err := putFixtureAgent(tx, fmt.Sprintf("agents/%d", i), &sec.Agents[i]); err != nil {
+		if err := m.putFixtureAgent(tx, fmt.Sprintf("agents/%d", i), &sec.Agents[i]); err != nil {
 			return err
 		}
 	}
 	for i := range sec.PageFilters {
-		if err := putPageFilter(tx, fmt.Sprintf("pageFilters/%d", i), &sec.PageFilters[i]); err != nil {
+		if err := m.putPageFilter(tx, fmt.Sprintf("pageFilters/%d", i), &sec.PageFilters[i]); err != nil {
 			return err
 		}
 	}
 	for i := range sec.Conversations {
-		if err := putFixtureConversation(tx, fmt.Sprintf("conversations/%d", i), &sec.Conversations[i]); err != nil {
+		if err := m.putFixtureConversation(tx, fmt.Sprintf("conversations/%d", i), &sec.Conversations[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func requireAccount(tx *core.Tx, path string, sid int64) error {
-	var a account
-	found, err := tx.Get(accountKey(sid), &a)
-	if err != nil {
-		return err
-	}
-	if !found {
+func (m *model) requireAccount(path string, sid int64) error {
+	if !m.hasAccount(sid) {
 		return fixtureError(path, "account sid %d is not defined", sid)
 	}
 	return nil
 }
 
-func putAccount(tx *core.Tx, path string, a *account) error {
-	other, err := accountByKey(tx, a.APIKey)
-	if err != nil {
-		return err
+func (m *model) putAccount(tx *state.Tx, path string, a *account) error {
+	if other := m.authedBy(a.APIKey); other != nil && other.principal.Account.SID != a.SID {
+		return fixtureError(path, "apiKey %q already belongs to account sid %d", a.APIKey, other.principal.Account.SID)
 	}
-	if other != nil && other.SID != a.SID {
-		return fixtureError(path, "apiKey %q already belongs to account sid %d", a.APIKey, other.SID)
-	}
-	var old account
-	if found, err := tx.Get(accountKey(a.SID), &old); err != nil {
-		return err
-	} else if found && old.APIKey != a.APIKey {
-		// The old key's index entry goes with the replaced document.
-		if err := tx.Delete(accountKey(a.SID)); err != nil {
-			return err
-		}
-	}
-	return tx.Put(accountKey(a.SID), a)
+	m.accounts.Put(tx, *a)
+	return nil
 }
 
-func putFixtureAgent(tx *core.Tx, path string, fa *fixtureAgent) error {
-	if err := requireAccount(tx, path+"/sid", fa.SID); err != nil {
+func (m *model) putFixtureAgent(tx *state.Tx, path string, fa *fixtureAgent) error {
+	if err := m.requireAccount(path+"/sid", fa.SID); err != nil {
 		return err
 	}
 	last, err := parseFixtureDate(path+"/agentLastActive", fa.LastActive, time.Time{})
@@ -178,14 +162,12 @@ func putFixtureAgent(tx *core.Tx, path string, fa *fixtureAgent) error {
 	if a.Groups == nil {
 		a.Groups = []string{}
 	}
-	if err := tx.BumpID(seqName(kindAgent), a.ID); err != nil {
-		return err
-	}
-	return tx.Put(agentKey(a.ID), &a)
+	m.agents.Put(tx, a)
+	return nil
 }
 
-func putPageFilter(tx *core.Tx, path string, f *pageFilter) error {
-	if err := requireAccount(tx, path+"/sid", f.SID); err != nil {
+func (m *model) putPageFilter(tx *state.Tx, path string, f *pageFilter) error {
+	if err := m.requireAccount(path+"/sid", f.SID); err != nil {
 		return err
 	}
 	if f.MatchType == matchRegex {
@@ -193,24 +175,19 @@ func putPageFilter(tx *core.Tx, path string, f *pageFilter) error {
 			return fixtureError(path+"/searchFilter", "not a valid regular expression: %v", err)
 		}
 	}
-	if err := tx.BumpID(seqName(kindPageFilter), f.ID); err != nil {
-		return err
-	}
-	return tx.Put(pageFilterKey(f.ID), f)
+	m.pageFilters.Put(tx, *f)
+	return nil
 }
 
-func putFixtureConversation(tx *core.Tx, path string, fc *fixtureConversation) error {
-	if err := requireAccount(tx, path+"/sid", fc.SID); err != nil {
+func (m *model) putFixtureConversation(tx *state.Tx, path string, fc *fixtureConversation) error {
+	if err := m.requireAccount(path+"/sid", fc.SID); err != nil {
 		return err
 	}
 	date, err := parseFixtureDate(path+"/date", fc.Date, time.Time{})
 	if err != nil {
 		return err
 	}
-	c, err := replaceConversation(tx, fc.SID, fc.Channel)
-	if err != nil {
-		return err
-	}
+	c := m.replaceConversation(tx, fc.SID, fc.Channel)
 	c.Date, c.DateMs, c.Rating = date, date.UnixMilli(), fc.Rating
 	if err := fixtureVisitorInfo(&c.Visitor, path+"/visitor", fc.Visitor); err != nil {
 		return err
@@ -260,37 +237,29 @@ func putFixtureConversation(tx *core.Tx, path string, fc *fixtureConversation) e
 		c.Cards = append(c.Cards, card{DataID: fk.DataID, Data: fk.Data, Created: created, Updated: updated})
 	}
 	for i := range fc.Messages {
-		if err := putFixtureMessage(tx, fmt.Sprintf("%s/messages/%d", path, i), c, &fc.Messages[i]); err != nil {
+		if err := m.putFixtureMessage(tx, fmt.Sprintf("%s/messages/%d", path, i), &c, &fc.Messages[i]); err != nil {
 			return err
 		}
 	}
-	return tx.Put(conversationKey(c.ID), c)
+	m.conversations.Put(tx, c)
+	return nil
 }
 
 // replaceConversation returns an empty conversation under the internal id
 // of the stored one with that sid and id (whose messages it deletes), or
 // under a new internal id.
-func replaceConversation(tx *core.Tx, sid int64, channel string) (*conversation, error) {
-	old, err := conversationByChannel(tx, sid, channel)
-	if err != nil {
-		return nil, err
+func (m *model) replaceConversation(tx *state.Tx, sid int64, channel string) conversation {
+	c := conversation{SID: sid, Channel: channel, Tags: []tag{}, Labels: []label{}, Cards: []card{}, Pages: []string{}}
+	id, ok := m.channels[channelKey{sid, channel}]
+	if !ok {
+		c.ID = tx.Next(seqConversation)
+		return c
 	}
-	c := &conversation{SID: sid, Channel: channel, Tags: []tag{}, Labels: []label{}, Cards: []card{}, Pages: []string{}}
-	if old == nil {
-		c.ID, err = tx.NextID(seqName(kindConversation))
-		return c, err
+	c.ID = id
+	for _, msg := range m.messagesOf(id) {
+		m.messages.Delete(tx, msg.ID)
 	}
-	c.ID = old.ID
-	ms, err := messagesOf(tx, old.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		if err := tx.Delete(messageKey(m.ID)); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	return c
 }
 
 func fixtureVisitorInfo(v *visitorInfo, path string, fv *fixtureVisitor) error {
@@ -309,7 +278,7 @@ func fixtureVisitorInfo(v *visitorInfo, path string, fv *fixtureVisitor) error {
 	return nil
 }
 
-func putFixtureMessage(tx *core.Tx, path string, c *conversation, fm *fixtureMessage) error {
+func (m *model) putFixtureMessage(tx *state.Tx, path string, c *conversation, fm *fixtureMessage) error {
 	date, err := parseFixtureDate(path+"/date", fm.Date, time.Time{})
 	if err != nil {
 		return err
@@ -317,63 +286,48 @@ func putFixtureMessage(tx *core.Tx, path string, c *conversation, fm *fixtureMes
 	if date.Before(c.Date) {
 		return fixtureError(path+"/date", "%s is before the conversation's start %s", formatDate(date), formatDate(c.Date))
 	}
-	var existing message
-	if found, err := tx.Get(messageKey(fm.ID), &existing); err != nil {
-		return err
-	} else if found {
+	if existing, found := m.messages.Get(fm.ID); found {
 		return fixtureError(path+"/id", "message %d already belongs to conversation %s of sid %d", fm.ID, existing.Channel, existing.SID)
 	}
-	m := message{ID: fm.ID, SID: c.SID, Conversation: c.ID, Channel: c.Channel, Text: fm.Message, Date: date, AgentID: fm.AgentID}
+	msg := message{ID: fm.ID, SID: c.SID, Conversation: c.ID, Channel: c.Channel, Text: fm.Message, Date: date, AgentID: fm.AgentID}
 	switch {
-	case m.fromAgent():
-		a, err := accountAgent(tx, c.SID, *m.AgentID)
-		if err != nil {
-			return err
+	case msg.fromAgent():
+		a, ok := m.accountAgent(c.SID, *msg.AgentID)
+		if !ok {
+			return fixtureError(path+"/agentID", "agent %d is not an agent of sid %d", *msg.AgentID, c.SID)
 		}
-		if a == nil {
-			return fixtureError(path+"/agentID", "agent %d is not an agent of sid %d", *m.AgentID, c.SID)
-		}
-		m.From = a.DisplayName
-		if err := touchAgent(tx, a, date); err != nil {
-			return err
-		}
-	case m.fromVisitor():
-		m.From = c.Channel
+		msg.From = a.DisplayName
+		m.touchAgent(tx, a, date)
+	case msg.fromVisitor():
+		msg.From = c.Channel
 	default:
-		m.From = "system"
+		msg.From = "system"
 		var obj map[string]any
-		if json.Unmarshal([]byte(m.Text), &obj) != nil {
-			return fixtureError(path+"/message", "a system message carries a JSON-encoded object, got %q", m.Text)
+		if json.Unmarshal([]byte(msg.Text), &obj) != nil {
+			return fixtureError(path+"/message", "a system message carries a JSON-encoded object, got %q", msg.Text)
 		}
 	}
 	if fm.From != nil {
-		m.From = *fm.From
+		msg.From = *fm.From
 	}
-	if err := tx.BumpID(seqName(kindMessage), m.ID); err != nil {
-		return err
-	}
-	return recordMessage(tx, c, &m)
+	m.recordMessage(tx, c, &msg)
+	return nil
 }
 
 // recordMessage stores a message with its recording position and updates
 // what the conversation derives from it; the caller stores c.
-func recordMessage(tx *core.Tx, c *conversation, m *message) error {
-	pos, err := tx.NextID(seqMessagePos)
-	if err != nil {
-		return err
-	}
-	m.Pos = pos
-	c.observe(m)
-	return tx.Put(messageKey(m.ID), m)
+func (m *model) recordMessage(tx *state.Tx, c *conversation, msg *message) {
+	msg.Pos = tx.Next(seqMessagePos)
+	c.observe(msg)
+	m.messages.Put(tx, *msg)
 }
 
 // touchAgent moves an agent's last activity up to at.
-func touchAgent(tx *core.Tx, a *agent, at time.Time) error {
-	if !at.After(a.LastActive) {
-		return nil
+func (m *model) touchAgent(tx *state.Tx, a agent, at time.Time) {
+	if at.After(a.LastActive) {
+		a.LastActive = at
+		m.agents.Put(tx, a)
 	}
-	a.LastActive = at
-	return tx.Put(agentKey(a.ID), a)
 }
 
 // checkListText refuses a regular tag or a label that chatStatistics'

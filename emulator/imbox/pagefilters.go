@@ -28,15 +28,12 @@ type pageFilterItem struct {
 func (s *Service) pageFilters(req *core.Request) (*core.Response, error) {
 	sid := sidOf(req)
 	var out []pageFilterItem
-	err := s.deps.Store.View(func(tx *core.Tx) error {
-		return core.EachEqual(tx, idxPageFilterAccount, sidPivot(sid), func(f *pageFilter) bool {
-			out = append(out, pageFilterItem(*f))
-			return true
-		})
+	_ = s.view(func(m *model) error {
+		for _, f := range m.accountFilters(sid) {
+			out = append(out, pageFilterItem(f))
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	return success(out), nil
 }
 
@@ -50,19 +47,14 @@ type filterSet struct {
 }
 
 // pageFilterSet loads the account's filters among ids.
-func (s *Service) pageFilterSet(tx *core.Tx, sid int64, ids []int64) (*filterSet, error) {
+func (s *Service) pageFilterSet(m *model, sid int64, ids []int64) *filterSet {
 	set := &filterSet{s: s, requested: len(ids) > 0}
 	for _, id := range ids {
-		var f pageFilter
-		found, err := tx.Get(pageFilterKey(id), &f)
-		if err != nil {
-			return nil, err
-		}
-		if found && f.SID == sid {
+		if f, found := m.pageFilters.Get(id); found && f.SID == sid {
 			set.filters = append(set.filters, f)
 		}
 	}
-	return set, nil
+	return set
 }
 
 // match reports whether a conversation with these visited pages passes.

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 
 	// IANA zones for chatStatistics' timezone parameter in images without
 	// zoneinfo (the container is FROM scratch).
@@ -22,24 +23,17 @@ import (
 
 const vendorName = "imbox"
 
-// Service is one emulator instance's ImBox: its routes over shared state.
+// Service is one emulator instance's ImBox: its routes over its model.
 type Service struct {
 	deps core.Deps
+	m    *model
 	// regexps caches compiled "regex" page filters by pattern.
 	regexps sync.Map
-	// accounts caches the account of an API key (nil: none) until the
-	// next write; every request looks it up.
-	accounts *core.Lookups[string, *authed]
-	// agentLists caches grabAgents' encoded answer per account until the
-	// next write: clients poll it, and it depends on stored agents only.
-	agentLists *core.Lookups[int64, []byte]
 }
 
-// New builds the ImBox service over an instance's store and clock.
+// New builds the ImBox service over an instance's log and clock.
 func New(deps core.Deps) *Service {
-	return &Service{deps: deps,
-		accounts:   core.NewLookups[string, *authed](deps.Store, 64),
-		agentLists: core.NewLookups[int64, []byte](deps.Store, 64)}
+	return &Service{deps: deps, m: newModel(deps.Log)}
 }
 
 // Name implements core.Vendor.
@@ -59,12 +53,17 @@ func (s *Service) RenderError(req *core.Request, e *core.APIError) *core.Respons
 	return renderError(req, e)
 }
 
-// Indexes implements core.Vendor.
-func (s *Service) Indexes() []core.Index { return indexes() }
+// Model implements core.ModeledVendor.
+func (s *Service) Model() *state.DB { return s.m.db }
 
-// ApplyFixtures implements core.Vendor.
-func (s *Service) ApplyFixtures(tx *core.Tx, section json.RawMessage) error {
-	return applyFixtures(tx, section)
+// ApplyFixtures implements core.ModeledVendor.
+func (s *Service) ApplyFixtures(tx *state.Tx, section json.RawMessage) error {
+	return s.m.applyFixtures(tx, section)
+}
+
+// view runs fn with the model locked for reading.
+func (s *Service) view(fn func(m *model) error) error {
+	return s.m.db.View(func() error { return fn(s.m) })
 }
 
 // compiled returns the compiled pattern of a "regex" page filter; patterns

@@ -133,44 +133,22 @@ func (s *Service) chatStatistics(req *core.Request) (*core.Response, error) {
 	}
 	sid := sidOf(req)
 	var rows []statRow
-	err = s.deps.Store.View(func(tx *core.Tx) error {
-		filters, err := s.pageFilterSet(tx, sid, q.pageFilterIDs)
-		if err != nil {
-			return err
-		}
-		agents, err := accountAgents(tx, sid)
-		if err != nil {
-			return err
-		}
-		byID := make(map[int64]*agent, len(agents))
-		for i := range agents {
-			byID[agents[i].ID] = &agents[i]
-		}
-		convs, err := conversationsBetween(tx, sid, q.start, q.end.Add(time.Millisecond))
-		if err != nil {
-			return err
-		}
-		for i := range convs {
-			c := &convs[i]
+	_ = s.view(func(m *model) error {
+		filters := s.pageFilterSet(m, sid, q.pageFilterIDs)
+		m.eachConversation(sid, q.start, q.end.Add(time.Millisecond), func(c *conversation) bool {
 			if (q.channels != nil && !q.channels[c.Channel]) || !filters.match(c.Pages) {
-				continue
+				return true
 			}
-			ms, err := messagesOf(tx, c.ID)
-			if err != nil {
-				return err
-			}
-			row := statistics(c, ms, byID)
+			row := statistics(m, c, m.messagesOf(c.ID))
 			// An unanswered row has no agent: agentId=0 (the visitors'
 			// agentID) selects nothing.
 			if q.agents == nil || (row.agentID != 0 && q.agents[row.agentID]) {
 				rows = append(rows, row)
 			}
-		}
+			return true
+		})
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	if q.csv {
 		return csvResponse(rows, q.loc)
 	}
@@ -182,7 +160,7 @@ func (s *Service) chatStatistics(req *core.Request) (*core.Response, error) {
 // responseTime runs from that visitor message to the answer, duration from
 // the conversation's start to its last visitor or agent message. Without
 // an answer both are null and the agent is empty.
-func statistics(c *conversation, ms []message, agents map[int64]*agent) statRow {
+func statistics(m *model, c *conversation, ms []*message) statRow {
 	v := c.info()
 	row := statRow{Channel: c.Channel, Referral: v.TrafficType, SearchEngine: v.SEType, ExitPage: v.ExitPage,
 		Browser: v.Browser, OS: v.OS, City: v.City, Country: v.Country, Labels: []string{}, Tags: []string{},
@@ -196,26 +174,25 @@ func statistics(c *conversation, ms []message, agents map[int64]*agent) statRow 
 		}
 	}
 	var firstVisitor, answer, last *message
-	for i := range ms {
-		if ms[i].fromVisitor() {
-			firstVisitor = &ms[i]
+	for _, msg := range ms {
+		if msg.fromVisitor() {
+			firstVisitor = msg
 			break
 		}
 	}
-	for i := range ms {
-		m := &ms[i]
-		if m.fromVisitor() || m.fromAgent() {
-			last = m
+	for _, msg := range ms {
+		if msg.fromVisitor() || msg.fromAgent() {
+			last = msg
 		}
-		if answer == nil && firstVisitor != nil && m.fromAgent() && !m.Date.Before(firstVisitor.Date) {
-			answer = m
+		if answer == nil && firstVisitor != nil && msg.fromAgent() && !msg.Date.Before(firstVisitor.Date) {
+			answer = msg
 		}
 	}
 	if answer == nil {
 		return row
 	}
 	row.agentID = *answer.AgentID
-	if a := agents[row.agentID]; a != nil {
+	if a, ok := m.accountAgent(c.SID, row.agentID); ok {
 		row.AgentName, row.AgentEmail = a.Name, a.Email
 	}
 	response := answer.Date.Sub(firstVisitor.Date).Milliseconds()

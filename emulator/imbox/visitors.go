@@ -66,7 +66,7 @@ func (c *conversation) visitorItem() visitorInfoItem {
 // has no "length".
 func (s *Service) grabVisitorInfo(req *core.Request) (*core.Response, error) {
 	var out []visitorInfoItem
-	err := s.withConversation(req, func(_ *core.Tx, c *conversation) error {
+	err := s.withConversation(req, func(_ *model, c *conversation) error {
 		out = append(out, c.visitorItem())
 		return nil
 	})
@@ -90,7 +90,7 @@ type tagItem struct {
 // first set.
 func (s *Service) grabVisitorTags(req *core.Request) (*core.Response, error) {
 	var out []tagItem
-	err := s.withConversation(req, func(_ *core.Tx, c *conversation) error {
+	err := s.withConversation(req, func(_ *model, c *conversation) error {
 		for _, t := range c.Tags {
 			out = append(out, tagItem{SID: c.SID, Channel: c.Channel, Created: formatDate(t.Created), Tag: t.Tag, Type: t.Type})
 		}
@@ -115,7 +115,7 @@ type labelItem struct {
 // the envelope has no "length".
 func (s *Service) grabVisitorLabels(req *core.Request) (*core.Response, error) {
 	var out []labelItem
-	err := s.withConversation(req, func(_ *core.Tx, c *conversation) error {
+	err := s.withConversation(req, func(_ *model, c *conversation) error {
 		for _, l := range c.Labels {
 			out = append(out, labelItem{Channel: c.Channel, Created: formatDate(l.Created), Label: l.Label})
 		}
@@ -147,7 +147,7 @@ func (c *conversation) cardItem(k *card) cardItem {
 // the documentation's example, the envelope has no "length".
 func (s *Service) grabVisitorCards(req *core.Request) (*core.Response, error) {
 	var out []cardItem
-	err := s.withConversation(req, func(_ *core.Tx, c *conversation) error {
+	err := s.withConversation(req, func(_ *model, c *conversation) error {
 		for i := range c.Cards {
 			out = append(out, c.cardItem(&c.Cards[i]))
 		}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/tidwall/buntdb"
@@ -143,3 +144,15 @@ func (l *Log) Meta(name string) (string, bool, error) {
 
 // IsMeta reports whether key is a plain value rather than a document.
 func IsMeta(key string) bool { return strings.HasPrefix(key, "meta:") }
+
+// InUseError is a data file another running chatemu holds: two processes
+// writing one file would hand out the same ids and interleave their logs.
+type InUseError struct{ Path string }
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("data file %s is in use by another chatemu process (it holds %s.lock); stop that one or use another file", e.Path, e.Path)
+}
+
+// LockDataFile takes the lock of the data file at path for this process;
+// call unlock when the file is closed.
+func LockDataFile(path string) (unlock func(), err error) { return lockDataFile(path) }

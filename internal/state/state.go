@@ -16,7 +16,9 @@ package state
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,9 +64,9 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	tx := &Tx{db: db, logging: db.log.Persistent()}
-	if err := fn(tx); err != nil {
+	if err := fn(tx); err != nil || tx.err != nil {
 		tx.rollback()
-		return err
+		return errors.Join(err, tx.err)
 	}
 	if err := db.log.commit(tx.changes); err != nil {
 		tx.rollback()
@@ -93,7 +95,11 @@ func UpdateAll(dbs []*DB, fn func(txs []*Tx) error) error {
 			txs[i].rollback()
 		}
 	}
-	if err := fn(txs); err != nil {
+	err := fn(txs)
+	for _, tx := range txs {
+		err = errors.Join(err, tx.err)
+	}
+	if err != nil {
 		rollback()
 		return err
 	}
@@ -112,6 +118,7 @@ func UpdateAll(dbs []*DB, fn func(txs []*Tx) error) error {
 type Tx struct {
 	db      *DB
 	logging bool
+	err     error // a failure found by the model itself (an exhausted sequence)
 	undo    []func()
 	changes []change
 }
@@ -130,21 +137,32 @@ func (tx *Tx) rollback() {
 	tx.undo, tx.changes = nil, nil
 }
 
-func (tx *Tx) record(undo func(), c change) {
-	tx.undo = append(tx.undo, undo)
-	if tx.logging {
-		tx.changes = append(tx.changes, c)
-	}
-}
+// record remembers a change's undo.
+func (tx *Tx) record(undo func()) { tx.undo = append(tx.undo, undo) }
+
+// log adds a change for the data file; in memory mode there is none to
+// build (callers check tx.logging first, so no key is formatted).
+func (tx *Tx) log(c change) { tx.changes = append(tx.changes, c) }
+
+// ErrSequenceExhausted is a write that needed an id above the largest
+// int64 (a snapshot or seed put a stored id there).
+var ErrSequenceExhausted = errors.New("no ids are left above the highest stored one")
 
 // seqKey is where sequence name is kept in the log.
 func seqKey(name string) string { return "seq:" + name }
 
 // Next returns the next id of sequence name: one above the last it handed
 // out and above every id stored under it.
+//
+// A sequence at the largest int64 has no next id: the write fails with
+// ErrSequenceExhausted (and is undone) instead of wrapping to negative ids.
 func (tx *Tx) Next(name string) int64 {
 	db := tx.db
 	old, had := db.seqs[name]
+	if old == math.MaxInt64 {
+		tx.err = fmt.Errorf("%w: %s is at %d", ErrSequenceExhausted, name, old)
+		return old
+	}
 	n := old + 1
 	db.seqs[name] = n
 	tx.record(func() {
@@ -153,7 +171,10 @@ func (tx *Tx) Next(name string) int64 {
 		} else {
 			delete(db.seqs, name)
 		}
-	}, change{key: seqKey(name), encode: func() ([]byte, error) { return strconv.AppendInt(nil, n, 10), nil }})
+	})
+	if tx.logging {
+		tx.log(change{key: seqKey(name), encode: func() ([]byte, error) { return strconv.AppendInt(nil, n, 10), nil }})
+	}
 	return n
 }
 

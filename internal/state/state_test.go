@@ -3,6 +3,7 @@ package state
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -220,5 +221,20 @@ func TestResetEmptiesAndRefills(t *testing.T) {
 	m.db.Export(func(key string, _ []byte) error { keys = append(keys, key); return nil })
 	if strings.Join(keys, ",") != "seq:test:item,"+itemKey(5) {
 		t.Errorf("export %v", keys)
+	}
+}
+
+func TestNextRefusesToWrap(t *testing.T) {
+	t.Parallel()
+	m := newModel(nil)
+	if err := m.db.Load(Documents{itemKey(math.MaxInt64): []byte(fmt.Sprintf(`{"id":%d,"owner":"ann"}`, int64(math.MaxInt64)))}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.add("bob", "wraps")
+	if !errors.Is(err, ErrSequenceExhausted) {
+		t.Fatalf("err %v", err)
+	}
+	if m.items.Len() != 1 || m.db.Current("test:item") != math.MaxInt64 {
+		t.Errorf("rows %d, sequence %d", m.items.Len(), m.db.Current("test:item"))
 	}
 }

@@ -93,7 +93,10 @@ func (t *Table[K, V]) Put(tx *Tx, v V) {
 			delete(t.rows, k)
 		}
 		t.index(nv, old)
-	}, change{key: t.spec.Key(k), encode: func() ([]byte, error) { return encodeJSON(nv) }})
+	})
+	if tx.logging {
+		tx.log(change{key: t.spec.Key(k), encode: func() ([]byte, error) { return encodeJSON(nv) }})
+	}
 }
 
 // Delete removes the row with key k, if there is one.
@@ -107,7 +110,10 @@ func (t *Table[K, V]) Delete(tx *Tx, k K) {
 	tx.record(func() {
 		t.rows[k] = old
 		t.index(nil, old)
-	}, change{key: t.spec.Key(k)})
+	})
+	if tx.logging {
+		tx.log(change{key: t.spec.Key(k)})
+	}
 }
 
 func (t *Table[K, V]) index(old, nv *V) {
