@@ -169,20 +169,22 @@ func (m *model) intern(s string) string {
 
 // fillScoped is the FromKey of a portal-scoped table: a document that
 // leaves its portal or id out takes them from its key.
-func (m *model) fillScoped(portal *string, id *int64) func(key string) error {
-	return func(key string) error {
-		parts := keyParts(key)
-		if *portal == "" {
-			*portal = parts[0]
-		}
-		*portal = m.intern(*portal)
-		if *id == 0 {
-			*id, _ = core.KeyID(parts[2])
-		}
-		return nil
+// Its portal's name is the model's copy.
+func (m *model) fillScoped(key string, portal *string, id *int64) error {
+	parts := keyParts(key)
+	if *portal == "" {
+		*portal = parts[0]
 	}
+	*portal = m.intern(*portal)
+	if *id == 0 {
+		*id, _ = core.KeyID(parts[2])
+	}
+	return nil
 }
 
+// scopedSpec is the spec of a table of portal-scoped documents of a kind,
+// whose ids come from the portal's sequence seq; id points at a row's
+// portal and id.
 func scopedSpec[V any](m *model, kind, seq string, id func(*V) (*string, *int64)) state.TableSpec[scoped, V] {
 	return state.TableSpec[scoped, V]{
 		Owns: ownsScoped(kind, 1),
@@ -191,7 +193,7 @@ func scopedSpec[V any](m *model, kind, seq string, id func(*V) (*string, *int64)
 			return scoped{*p, *n}
 		},
 		Key:     func(k scoped) string { return scopedKey(k.portal, kind, k.id) },
-		FromKey: func(key string, v *V) error { p, n := id(v); return m.fillScoped(p, n)(key) },
+		FromKey: func(key string, v *V) error { p, n := id(v); return m.fillScoped(key, p, n) },
 		Seq: func(v *V) (string, int64) {
 			p, n := id(v)
 			return seqName(*p, seq), *n
@@ -416,7 +418,7 @@ func (l *memberList) remove(user, order int64) {
 	}
 }
 
-// first returns the first row of ids that exists in t.
+// firstOf returns the first row of ids (a portal's) that exists in t.
 func firstOf[V any](t *state.Table[scoped, V], portal string, ids []int64) (V, bool) {
 	for _, id := range ids {
 		if v, ok := t.Get(scoped{portal, id}); ok {
