@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/chatemu/chatemu/emulator"
-	"github.com/chatemu/chatemu/emulator/core"
 )
 
 // dataFileWithRoom makes a data file holding the fixtures and one room
@@ -59,7 +58,7 @@ func TestDamagedDataFileStopsStartUp(t *testing.T) {
 				e.Close()
 				t.Fatal("started on a damaged data file")
 			}
-			var de *core.DataFileError
+			var de *emulator.DataFileError
 			if !errors.As(err, &de) || !strings.Contains(err.Error(), "data file "+p+" is damaged") {
 				t.Fatalf("error must name the file and the damage: %v", err)
 			}

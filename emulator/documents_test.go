@@ -13,6 +13,7 @@ import (
 	"github.com/chatemu/chatemu/emulator"
 	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/testkit"
+	"github.com/tidwall/buntdb"
 )
 
 // TestImportRefusesDocumentsVendorsCannotRead: a snapshot holding a
@@ -163,18 +164,19 @@ func TestDataFileWithUnreadableDocumentStopsStartUp(t *testing.T) {
 	e, srv := start(t, emulator.Config{DataFile: path})
 	srv.Close()
 	e.Close()
-	s, err := core.OpenStore(path)
+	s, err := buntdb.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(func(tx *core.Tx) error {
-		return tx.PutRaw("imbachat:room:000000001536", `{"id":1536,"imba_id":627,"members":{"a":1}}`)
+	if err := s.Update(func(tx *buntdb.Tx) error {
+		_, _, err := tx.Set("imbachat:room:000000001536", `{"id":1536,"imba_id":627,"members":{"a":1}}`, nil)
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	_, err = emulator.New(emulator.Config{DataFile: path})
-	var de *core.DataFileError
+	var de *emulator.DataFileError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "data file "+path+" is damaged") ||
 		!strings.Contains(err.Error(), `document "imbachat:room:000000001536": members: JSON object, want []int64`) {
 		t.Fatalf("got %v", err)

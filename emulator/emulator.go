@@ -55,7 +55,6 @@ type Config struct {
 // Emulator is one isolated instance: it implements http.Handler.
 type Emulator struct {
 	cfg     Config
-	store   *core.Store
 	log     *state.Log
 	clock   *core.Clock
 	journal *core.Journal
@@ -78,42 +77,27 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := core.OpenStore(cfg.DataFile)
+	log, err := state.OpenLog(cfg.DataFile)
 	if err != nil {
 		return nil, err
 	}
-	if rec, ok := store.Recovered(); ok {
+	if rec, ok := log.Recovered(); ok {
 		logger.Warn("data file ended in an incomplete write (a crash cut it off before it was acknowledged); it was dropped",
 			"file", cfg.DataFile, "offset", rec.Offset, "dropped_bytes", rec.Dropped)
 	}
-	e := &Emulator{cfg: cfg, store: store, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
+	e := &Emulator{cfg: cfg, log: log, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
-	e.log = state.NewLog(store.Durable())
-	deps := core.Deps{Store: store, Log: e.log, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
+	deps := core.Deps{Log: log, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
 	e.vendors = []core.Vendor{imbachat.New(deps), bitrix24.New(deps), imbox.New(deps)}
-	for _, v := range e.vendors {
-		if sv, ok := v.(core.StoredVendor); ok {
-			if err := store.CreateIndexes(sv.Indexes()...); err != nil {
-				store.Close()
-				return nil, err
-			}
-		}
-	}
 	// Faults draw from their own stream, so that a seed replays the same
 	// fault sequence whatever the vendors generate.
 	e.faults = fault.NewEngine(e.clock, core.NewRandom(cfg.Seed^faultStream), e.vendors, logger)
-	if store.Persistent() {
-		if err := e.checkDataFile(); err != nil {
-			store.Close()
-			return nil, err
-		}
-	}
 	if err := e.activateConfigured(); err != nil {
-		store.Close()
+		log.Close()
 		return nil, err
 	}
 	if err := e.loadInitialState(); err != nil {
-		store.Close()
+		log.Close()
 		return nil, err
 	}
 	e.router = e.routes()
@@ -159,14 +143,10 @@ func (e *Emulator) activateConfigured() error {
 }
 
 // loadInitialState loads the fixtures, unless a data file already holds
-// state: then the models are loaded from it.
+// state: then the models are loaded from it, every document checked by its
+// vendor first.
 func (e *Emulator) loadInitialState() error {
-	var loaded bool
-	err := e.store.View(func(tx *core.Tx) error {
-		_, found, err := tx.Meta(metaFixtures)
-		loaded = found
-		return err
-	})
+	_, loaded, err := e.log.Meta(metaFixtures)
 	if err != nil {
 		return err
 	}
@@ -176,16 +156,12 @@ func (e *Emulator) loadInitialState() error {
 		}
 		return nil
 	}
-	sets := map[*state.DB]state.Documents{}
-	for _, v := range e.modeled() {
-		docs, err := e.log.Read(v.Model())
-		if err != nil {
-			return fmt.Errorf("reading data file %s: %w", e.cfg.DataFile, err)
-		}
-		sets[v.Model()] = docs
+	sets, err := e.readDataFile()
+	if err != nil {
+		return err
 	}
 	if err := state.LoadAll(sets); err != nil {
-		return &core.DataFileError{Path: e.cfg.DataFile, Offset: -1, Reason: err.Error()}
+		return &state.DataFileError{Path: e.cfg.DataFile, Offset: -1, Reason: err.Error()}
 	}
 	return nil
 }
@@ -193,49 +169,24 @@ func (e *Emulator) loadInitialState() error {
 // resetState empties every vendor's state and applies the fixtures again;
 // with a data file, the whole new state replaces the file's.
 func (e *Emulator) resetState() error {
-	stamp := e.clock.Now().Format(time.RFC3339)
-	err := e.store.Update(func(tx *core.Tx) error {
-		if err := tx.DeleteAll(); err != nil {
-			return err
-		}
-		if err := e.applyStored(tx, e.docs); err != nil {
-			return err
-		}
-		return tx.SetMeta(metaFixtures, stamp)
-	})
-	if err != nil {
-		return err
-	}
-	var models []*state.DB
-	for _, v := range e.modeled() {
-		err := v.Model().Reset(func(tx *state.Tx) error { return applyModeled(v, tx, e.docs) })
+	models := make([]*state.DB, len(e.vendors))
+	for i, v := range e.vendors {
+		err := v.Model().Reset(func(tx *state.Tx) error { return applyVendor(v, tx, e.docs) })
 		if err != nil {
 			return err
 		}
-		models = append(models, v.Model())
+		models[i] = v.Model()
 	}
-	return e.log.Replace(map[string]string{metaFixtures: stamp}, models...)
+	return e.log.Replace(map[string]string{metaFixtures: e.clock.Now().Format(time.RFC3339)}, models...)
 }
 
-// modeled are the vendors whose state is a typed model.
-func (e *Emulator) modeled() []core.ModeledVendor {
-	var out []core.ModeledVendor
-	for _, v := range e.vendors {
-		if m, ok := v.(core.ModeledVendor); ok {
-			out = append(out, m)
-		}
+// models are the vendors' models, in vendor order.
+func (e *Emulator) models() []*state.DB {
+	out := make([]*state.DB, len(e.vendors))
+	for i, v := range e.vendors {
+		out[i] = v.Model()
 	}
 	return out
-}
-
-// ownedByModel reports whether a stored key belongs to a typed model.
-func (e *Emulator) ownedByModel(key string) bool {
-	for _, v := range e.modeled() {
-		if v.Model().Owns(key) {
-			return true
-		}
-	}
-	return false
 }
 
 // ServeHTTP serves the vendors' APIs and the control plane.
@@ -270,17 +221,8 @@ func (e *Emulator) Seed(source string, data []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	docs := []*Document{doc}
-	modeled := e.modeled()
-	dbs := make([]*state.DB, len(modeled))
-	for i, v := range modeled {
-		dbs[i] = v.Model()
-	}
-	err = state.UpdateAll(dbs, func(txs []*state.Tx) error { return applyAll(modeled, txs, docs) })
+	err = state.UpdateAll(e.models(), func(txs []*state.Tx) error { return applyAll(e.vendors, txs, []*Document{doc}) })
 	if err != nil {
-		return nil, err
-	}
-	if err := e.store.Update(func(tx *core.Tx) error { return e.applyStored(tx, docs) }); err != nil {
 		return nil, err
 	}
 	return doc, nil
@@ -314,5 +256,5 @@ func (e *Emulator) Release() { e.faults.Release() }
 // Closing twice is fine.
 func (e *Emulator) Close() error {
 	e.faults.Release()
-	return e.store.Close()
+	return e.log.Close()
 }

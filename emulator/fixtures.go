@@ -112,32 +112,11 @@ func defaultDocuments() ([]*Document, error) {
 	return defaultDocs.docs, defaultDocs.err
 }
 
-// applyStored writes documents into the store in one transaction, vendor
-// by vendor in a fixed order; an error names the document and rolls back.
-func (e *Emulator) applyStored(tx *core.Tx, docs []*Document) error {
-	for _, doc := range docs {
-		for _, v := range e.vendors {
-			sv, ok := v.(core.StoredVendor)
-			if !ok {
-				continue
-			}
-			raw, ok := doc.Sections[v.Name()]
-			if !ok {
-				continue
-			}
-			if err := sv.ApplyFixtures(tx, raw); err != nil {
-				return fmt.Errorf("%s: %w", doc.Source, err)
-			}
-		}
-	}
-	return nil
-}
-
-// applyModeled writes a vendor's sections of documents into its model; an
+// applyVendor writes a vendor's sections of documents into its model; an
 // error names the document. A vendor reports the problems of a section it
 // cannot apply (a duplicate id, a reference to nothing) as a
 // *core.ValidationError, with the JSON path of each.
-func applyModeled(v core.ModeledVendor, tx *state.Tx, docs []*Document) error {
+func applyVendor(v core.Vendor, tx *state.Tx, docs []*Document) error {
 	for _, doc := range docs {
 		raw, ok := doc.Sections[v.Name()]
 		if !ok {
@@ -156,11 +135,11 @@ func applyModeled(v core.ModeledVendor, tx *state.Tx, docs []*Document) error {
 
 // applyAll applies documents to every modeled vendor, one Tx each (txs[i]
 // for vendors[i]), and reports the problems of every vendor at once.
-func applyAll(vendors []core.ModeledVendor, txs []*state.Tx, docs []*Document) error {
+func applyAll(vendors []core.Vendor, txs []*state.Tx, docs []*Document) error {
 	var all *core.ValidationError
 	var errs []error
 	for i, v := range vendors {
-		err := applyModeled(v, txs[i], docs)
+		err := applyVendor(v, txs[i], docs)
 		var ve *core.ValidationError
 		switch {
 		case err == nil:

@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -28,26 +29,8 @@ type Snapshot struct {
 // ExportState takes a snapshot of all vendor state.
 func (e *Emulator) ExportState() (*Snapshot, error) {
 	snap := &Snapshot{Format: stateFormat, Taken: e.clock.Now(), Documents: map[string]json.RawMessage{}, Sequences: map[string]int64{}}
-	err := e.store.View(func(tx *core.Tx) error {
-		return tx.Scan("*", func(key, raw string) bool {
-			switch {
-			case e.ownedByModel(key):
-			case strings.HasPrefix(key, "seq:"):
-				var n int64
-				fmt.Sscan(raw, &n)
-				snap.Sequences[strings.TrimPrefix(key, "seq:")] = n
-			case strings.HasPrefix(key, "meta:"):
-			default:
-				snap.Documents[key] = json.RawMessage(raw)
-			}
-			return true
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range e.modeled() {
-		err := v.Model().Export(func(key string, raw []byte) error {
+	for _, db := range e.models() {
+		err := db.Export(func(key string, raw []byte) error {
 			if name, ok := strings.CutPrefix(key, "seq:"); ok {
 				n, _ := strconv.ParseInt(string(raw), 10, 64)
 				snap.Sequences[name] = n
@@ -75,54 +58,35 @@ func (e *Emulator) ImportState(snap *Snapshot) error {
 			return err
 		}
 	}
+	for name := range snap.Sequences {
+		if e.owner("seq:"+name) == nil {
+			return fmt.Errorf("sequence %q: no vendor %q", name, strings.SplitN(name, ":", 2)[0])
+		}
+	}
 	sets := map[*state.DB]state.Documents{}
-	var models []*state.DB
-	for _, v := range e.modeled() {
-		db := v.Model()
-		docs := state.Documents{}
-		for key, raw := range snap.Documents {
-			if db.Owns(key) {
-				docs[key] = raw
-			}
-		}
-		for name, n := range snap.Sequences {
-			if key := "seq:" + name; db.Owns(key) {
-				docs[key] = strconv.AppendInt(nil, n, 10)
-			}
-		}
-		sets[db] = docs
-		models = append(models, db)
+	for _, db := range e.models() {
+		sets[db] = state.Documents{}
+	}
+	for key, raw := range snap.Documents {
+		sets[e.owner(key)][key] = raw
+	}
+	for name, n := range snap.Sequences {
+		sets[e.owner("seq:"+name)]["seq:"+name] = strconv.AppendInt(nil, n, 10)
 	}
 	if err := state.LoadAll(sets); err != nil {
 		return err
 	}
-	stamp := e.clock.Now().Format(time.RFC3339)
-	err := e.store.Update(func(tx *core.Tx) error {
-		if err := tx.DeleteAll(); err != nil {
-			return err
+	return e.log.Replace(map[string]string{metaFixtures: e.clock.Now().Format(time.RFC3339)}, e.models()...)
+}
+
+// owner is the model a stored key belongs to, or nil.
+func (e *Emulator) owner(key string) *state.DB {
+	for _, v := range e.vendors {
+		if v.Model().Owns(key) {
+			return v.Model()
 		}
-		for key, raw := range snap.Documents {
-			if e.ownedByModel(key) {
-				continue
-			}
-			if err := tx.PutRaw(key, string(raw)); err != nil {
-				return err
-			}
-		}
-		for name, n := range snap.Sequences {
-			if e.ownedByModel("seq:" + name) {
-				continue
-			}
-			if err := tx.BumpID(name, n); err != nil {
-				return err
-			}
-		}
-		return tx.SetMeta(metaFixtures, stamp)
-	})
-	if err != nil {
-		return err
 	}
-	return e.log.Replace(map[string]string{metaFixtures: stamp}, models...)
+	return nil
 }
 
 func (e *Emulator) exportState(*http.Request) (*core.Response, error) {
@@ -170,24 +134,44 @@ func (e *Emulator) checkDocument(key string, raw []byte) error {
 	return nil
 }
 
-// checkDataFile checks every document of a data file as checkDocument
-// does, so that a file holding one a vendor cannot read stops start-up.
-func (e *Emulator) checkDataFile() error {
-	var bad error
-	err := e.store.View(func(tx *core.Tx) error {
-		return tx.Scan("*", func(key, raw string) bool {
-			if strings.HasPrefix(key, "seq:") || strings.HasPrefix(key, "meta:") {
-				return true
+// readDataFile reads a data file's documents and sequences by model,
+// checking every document as checkDocument does, so that a file holding
+// one a vendor cannot read stops start-up.
+func (e *Emulator) readDataFile() (map[*state.DB]state.Documents, error) {
+	sets := map[*state.DB]state.Documents{}
+	for _, db := range e.models() {
+		sets[db] = state.Documents{}
+	}
+	err := e.log.Each(func(key string, raw []byte) error {
+		if state.IsMeta(key) {
+			return nil
+		}
+		db := e.owner(key)
+		if db == nil {
+			return fmt.Errorf("key %q: no vendor %q", key, strings.SplitN(strings.TrimPrefix(key, "seq:"), ":", 2)[0])
+		}
+		if !strings.HasPrefix(key, "seq:") {
+			if err := e.checkDocument(key, raw); err != nil {
+				return err
 			}
-			bad = e.checkDocument(key, []byte(raw))
-			return bad == nil
-		})
+		}
+		sets[db][key] = raw
+		return nil
 	})
 	if err != nil {
-		return err
+		var de *state.DataFileError
+		if errors.As(err, &de) {
+			return nil, err
+		}
+		return nil, &state.DataFileError{Path: e.cfg.DataFile, Offset: -1, Reason: err.Error()}
 	}
-	if bad != nil {
-		return &core.DataFileError{Path: e.cfg.DataFile, Offset: -1, Reason: bad.Error()}
-	}
-	return nil
+	return sets, nil
 }
+
+// DataFileError is a data file an instance refuses to open: damaged
+// somewhere other than in an incomplete last write (the file, the byte
+// offset and the reason), or holding a document a vendor cannot read.
+type DataFileError = state.DataFileError
+
+// DataFileInUseError is a data file another running instance holds.
+type DataFileInUseError = state.InUseError

@@ -56,10 +56,10 @@ func (s *Service) RenderError(req *core.Request, e *core.APIError) *core.Respons
 	return renderError(req, e)
 }
 
-// Model implements core.ModeledVendor.
+// Model implements core.Vendor.
 func (s *Service) Model() *state.DB { return s.m.db }
 
-// ApplyFixtures implements core.ModeledVendor.
+// ApplyFixtures implements core.Vendor.
 func (s *Service) ApplyFixtures(tx *state.Tx, section json.RawMessage) error {
 	return s.applyFixtures(tx, section)
 }

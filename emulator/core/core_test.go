@@ -1,7 +1,6 @@
 package core
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -57,93 +56,4 @@ func TestClock(t *testing.T) {
 	if d := time.Since(real.Now()); d < -time.Second || d > time.Minute {
 		t.Errorf("real clock off by %v", d)
 	}
-}
-
-func TestStoreSequencesAndPersistence(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateIndexes(Index{Name: "by_w", Pattern: "v:doc:*", Fields: []string{"w"}}); err != nil {
-		t.Fatal(err)
-	}
-	err = s.Update(func(tx *Tx) error {
-		if err := tx.BumpID("v:doc", 1853); err != nil {
-			return err
-		}
-		id, err := tx.NextID("v:doc")
-		if err != nil || id != 1854 {
-			t.Errorf("NextID after BumpID(1853) = %d, %v", id, err)
-		}
-		if err := tx.BumpID("v:doc", 10); err != nil { // never moves back
-			return err
-		}
-		if err := tx.Put(Key("v", "doc", 2), map[string]any{"w": 1}); err != nil {
-			return err
-		}
-		return tx.Put(Key("v", "doc", 1), map[string]any{"w": 1})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s.Close() // idempotent
-
-	s, err = OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.CreateIndexes(Index{Name: "by_w", Pattern: "v:doc:*", Fields: []string{"w"}}); err != nil {
-		t.Fatal(err)
-	}
-	err = s.Update(func(tx *Tx) error {
-		var keys []string
-		if err := tx.ScanIndexEqual("by_w", `{"w":1}`, func(k, _ string) bool { keys = append(keys, k); return true }); err != nil {
-			return err
-		}
-		if len(keys) != 2 || keys[0] != "v:doc:000000000001" {
-			t.Errorf("index after reopen: %v", keys)
-		}
-		id, err := tx.NextID("v:doc")
-		if id != 1855 {
-			t.Errorf("sequence after reopen = %d, want 1855", id)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// Index lookups compare values exactly: "Public_12" and "public_12" are
-// two keys (buntdb's default JSON index would fold case).
-func TestIndexEqualityIsCaseSensitive(t *testing.T) {
-	t.Parallel()
-	s, err := OpenStore("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.CreateIndexes(Index{Name: "by_pipe", Pattern: "v:room:*", Fields: []string{"pipe"}}); err != nil {
-		t.Fatal(err)
-	}
-	err = s.Update(func(tx *Tx) error {
-		if err := tx.Put(Key("v", "room", 1), map[string]any{"pipe": "Public_12"}); err != nil {
-			return err
-		}
-		return tx.Put(Key("v", "room", 2), map[string]any{"pipe": "public_12"})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.View(func(tx *Tx) error {
-		got, err := AllEqual[map[string]any](tx, "by_pipe", map[string]any{"pipe": "public_12"})
-		if err != nil || len(got) != 1 || got[0]["pipe"] != "public_12" {
-			t.Errorf("exact lookup: %v %v", got, err)
-		}
-		return nil
-	})
 }

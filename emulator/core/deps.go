@@ -8,7 +8,6 @@ import (
 
 // Deps are the per-instance services a vendor package is built with.
 type Deps struct {
-	Store *Store
 	// Log is the durable log the vendor's model appends its changes to.
 	Log    *state.Log
 	Clock  *Clock

@@ -53,3 +53,9 @@ func KeyID(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil
 }
+
+// Key builds "<vendor>:<kind>:<id padded to 12 digits>", the key of a
+// stored document, so that keys sort by id.
+func Key(vendor, kind string, id int64) string {
+	return fmt.Sprintf("%s:%s:%012d", vendor, kind, id)
+}

@@ -26,28 +26,14 @@ type Vendor interface {
 	DecodeOptions() DecodeOptions
 	// RenderError renders any APIError in the vendor's own error format.
 	RenderError(*Request, *APIError) *Response
-}
-
-// StoredVendor is a vendor whose state lives in the buntdb Store.
-type StoredVendor interface {
-	Vendor
-	// Indexes are the vendor's store indexes, created after every open.
-	Indexes() []Index
-	// ApplyFixtures writes the vendor's section of a validated fixture or
-	// seed document into the store: documents replace those with the same
-	// id, and id sequences move above every id written.
-	ApplyFixtures(tx *Tx, section json.RawMessage) error
-}
-
-// ModeledVendor is a vendor whose state is a typed in-memory model
-// (internal/state), made durable through Deps.Log.
-type ModeledVendor interface {
-	Vendor
-	// Model is the vendor's model.
+	// Model is the vendor's typed state (internal/state), made durable
+	// through Deps.Log.
 	Model() *state.DB
 	// ApplyFixtures writes the vendor's section of a validated fixture or
 	// seed document into the model: rows replace those with the same id,
-	// and id sequences move above every id written.
+	// and id sequences move above every id written. Problems a schema
+	// cannot see (a duplicate id, a reference to nothing) are reported as
+	// a *ValidationError with the JSON path of each.
 	ApplyFixtures(tx *state.Tx, section json.RawMessage) error
 }
 

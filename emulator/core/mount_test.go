@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -9,14 +10,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // fakeVendor renders errors as {"vendor_error": code, "text": message}.
 type fakeVendor struct{}
 
-func (fakeVendor) Name() string                 { return "fake" }
-func (fakeVendor) PathPrefix() string           { return "/fake" }
-func (fakeVendor) DecodeOptions() DecodeOptions { return DecodeOptions{MaxBodyBytes: 64} }
+func (fakeVendor) Name() string                                   { return "fake" }
+func (fakeVendor) PathPrefix() string                             { return "/fake" }
+func (fakeVendor) DecodeOptions() DecodeOptions                   { return DecodeOptions{MaxBodyBytes: 64} }
+func (fakeVendor) Model() *state.DB                               { return nil }
+func (fakeVendor) ApplyFixtures(*state.Tx, json.RawMessage) error { return nil }
 func (fakeVendor) RenderError(_ *Request, e *APIError) *Response {
 	code := e.Code
 	if code == "" {

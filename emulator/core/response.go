@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 )
 
 // Response is what a handler answers: a status, headers and a body that is
@@ -92,22 +91,6 @@ const maxPooledBuffer = 64 << 10
 // serves every response.
 var jsonContentType = []string{"application/json; charset=utf-8"}
 
-// contentLengths holds the Content-Length header values of small bodies,
-// made once per length and shared like jsonContentType.
-var contentLengths [4096]atomic.Pointer[[]string]
-
-func contentLength(n int) []string {
-	if n < 0 || n >= len(contentLengths) {
-		return []string{strconv.Itoa(n)}
-	}
-	if v := contentLengths[n].Load(); v != nil {
-		return *v
-	}
-	v := []string{strconv.Itoa(n)}
-	contentLengths[n].Store(&v)
-	return v
-}
-
 // Write sends the response. It reports the status actually written.
 func (r *Response) Write(w http.ResponseWriter) (int, error) {
 	var body []byte
@@ -150,7 +133,7 @@ func (r *Response) Write(w http.ResponseWriter) (int, error) {
 	case ct != "":
 		h.Set("Content-Type", ct)
 	}
-	h["Content-Length"] = contentLength(len(body))
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	status := r.Status
 	if status == 0 {
 		status = http.StatusOK

@@ -15,11 +15,8 @@ type AuthFunc func(*Request) error
 type Route struct {
 	Name    string   // "<vendor>.<operation>", unique
 	Methods []string // HTTP methods; empty means any
-	Path    string   // gorilla/mux template, absolute ("/imbachat/v2/{imba_id}/get_rooms")
+	Path    string   // a Router template, absolute ("/imbachat/v2/{imba_id}/get_rooms")
 	Auth    AuthFunc // optional
-	// Match optionally narrows when the route applies beyond its path
-	// (e.g. a Bitrix24 method name matched case-insensitively).
-	Match func(*http.Request) bool
 	// Dispatch, when set, makes the route an entry point: it names the
 	// operation the request asks for (a Bitrix24 method), returning the
 	// route that serves it, or nil for an unknown operation (the vendor's

@@ -58,9 +58,6 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
 	for i := range rt.routes {
 		e := &rt.routes[i]
-		if m := e.adapter.route.Match; m != nil && !m(r) {
-			continue
-		}
 		if vars, ok := e.path.match(p); ok {
 			e.adapter.serveHTTP(w, r, vars)
 			return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/tidwall/buntdb"
 )
@@ -12,11 +13,101 @@ import (
 // write synced, or nothing (memory mode: a nil *Log, or one over no file).
 // Models append their changes to it; at start-up they are loaded from it.
 type Log struct {
-	db *buntdb.DB
+	db        *buntdb.DB
+	path      string
+	recovered *Recovery
+	unlock    func()
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// NewLog returns the log over an open data file; db nil is memory mode.
+// NewLog returns the log over an open buntdb database; db nil is memory
+// mode. OpenLog is what an instance uses.
 func NewLog(db *buntdb.DB) *Log { return &Log{db: db} }
+
+// OpenLog opens an instance's log: memory mode (no file) when path is ""
+// or ":memory:", else the data file at path, created if missing, locked
+// for this process (a second one is refused with *InUseError), read
+// strictly first (damage is a *DataFileError naming the file, the byte
+// offset and the reason; an incomplete last write, never acknowledged, is
+// dropped and reported by Recovered), and opened with every write synced
+// before it is acknowledged.
+func OpenLog(path string) (*Log, error) {
+	if path == "" || path == ":memory:" {
+		return &Log{}, nil
+	}
+	unlock, err := lockDataFile(path)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := checkDataFile(path)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	db, err := buntdb.Open(path)
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("opening data file %s: %w", path, err)
+	}
+	var cfg buntdb.Config
+	err = db.ReadConfig(&cfg)
+	if err == nil {
+		cfg.SyncPolicy = buntdb.Always
+		err = db.SetConfig(cfg)
+	}
+	if err != nil {
+		db.Close()
+		unlock()
+		return nil, fmt.Errorf("configuring data file %s: %w", path, err)
+	}
+	return &Log{db: db, path: path, recovered: rec, unlock: unlock}, nil
+}
+
+// Path is the data file's path ("" in memory mode).
+func (l *Log) Path() string { return l.path }
+
+// Recovered reports the incomplete last write the data file ended with and
+// that opening it dropped, if any.
+func (l *Log) Recovered() (Recovery, bool) {
+	if l.recovered == nil {
+		return Recovery{}, false
+	}
+	return *l.recovered, true
+}
+
+// Close flushes and closes the data file and releases its lock; later
+// calls do nothing.
+func (l *Log) Close() error {
+	if !l.Persistent() {
+		return nil
+	}
+	l.closeOnce.Do(func() {
+		l.closeErr = l.db.Close()
+		if l.unlock != nil {
+			l.unlock()
+		}
+	})
+	return l.closeErr
+}
+
+// Each calls fn with every key and value in the log, in key order.
+func (l *Log) Each(fn func(key string, raw []byte) error) error {
+	if !l.Persistent() {
+		return nil
+	}
+	var ferr error
+	err := l.db.View(func(tx *buntdb.Tx) error {
+		return tx.AscendKeys("*", func(key, raw string) bool {
+			ferr = fn(key, []byte(raw))
+			return ferr == nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return ferr
+}
 
 // Persistent reports whether changes go to a data file.
 func (l *Log) Persistent() bool { return l != nil && l.db != nil }
@@ -53,23 +144,6 @@ func (l *Log) commit(changes []change) error {
 		}
 		return nil
 	})
-}
-
-// Read returns every value in the log whose key belongs to db.
-func (l *Log) Read(db *DB) (Documents, error) {
-	docs := Documents{}
-	if !l.Persistent() {
-		return docs, nil
-	}
-	err := l.db.View(func(tx *buntdb.Tx) error {
-		return tx.AscendKeys("*", func(key, raw string) bool {
-			if db.Owns(key) {
-				docs[key] = []byte(raw)
-			}
-			return true
-		})
-	})
-	return docs, err
 }
 
 // Replace writes the whole state of models to the log in one transaction,

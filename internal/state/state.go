@@ -363,13 +363,5 @@ func (db *DB) Size() int {
 	return n
 }
 
-// clip shortens a value quoted in an error message.
-func clip(raw []byte) string {
-	if len(raw) > 64 {
-		return string(raw[:64]) + "…"
-	}
-	return string(raw)
-}
-
 // encodeJSON is how tables encode a row for the log.
 func encodeJSON(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,4 +1,4 @@
-package core
+package state
 
 import (
 	"bytes"
@@ -12,16 +12,17 @@ import (
 	"github.com/tidwall/buntdb"
 )
 
-// writeDataFile makes a data file of n documents "d:doc:<i>" through the
-// store, one transaction each (the document and its sequence), closes it
-// and returns its path, its bytes and where the last transaction starts.
+// writeDataFile makes a data file of n items "test:item:<i>" through a
+// model, one write each (the item and its sequence), closes it and
+// returns its path, its bytes and where the last write starts.
 func writeDataFile(t *testing.T, n int) (path string, data []byte, lastTx int) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "state.db")
-	s, err := OpenStore(path)
+	s, err := OpenLog(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := newModel(s)
 	for i := 1; i <= n; i++ {
 		if i == n {
 			st, err := os.Stat(path)
@@ -30,11 +31,9 @@ func writeDataFile(t *testing.T, n int) (path string, data []byte, lastTx int) {
 			}
 			lastTx = int(st.Size())
 		}
-		err := s.Update(func(tx *Tx) error {
-			if _, err := tx.NextID("d:doc"); err != nil {
-				return err
-			}
-			return tx.Put(Key("d", "doc", int64(i)), map[string]any{"n": i, "text": strings.Repeat("x", i)})
+		err := m.db.Update(func(tx *Tx) error {
+			m.items.Put(tx, item{ID: tx.Next("test:item"), Owner: "o", Name: strings.Repeat("x", i)})
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -50,22 +49,31 @@ func writeDataFile(t *testing.T, n int) (path string, data []byte, lastTx int) {
 	return path, data, lastTx
 }
 
-// docs opens path and returns the ids of its documents, or the error.
-func docs(path string) ([]string, *Store, error) {
-	s, err := OpenStore(path)
+// docs opens path and returns the keys of its items, or the error.
+func docs(path string) ([]string, *Log, error) {
+	s, err := OpenLog(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	var keys []string
-	err = s.View(func(tx *Tx) error {
-		return tx.Scan("d:doc:*", func(key, _ string) bool { keys = append(keys, key); return true })
+	err = s.Each(func(key string, _ []byte) error {
+		if strings.HasPrefix(key, "test:item:") {
+			keys = append(keys, key)
+		}
+		return nil
 	})
 	return keys, s, err
 }
 
+// put writes item id into the log at path's model.
+func put(s *Log, id int64) error {
+	m := newModel(s)
+	return m.db.Update(func(tx *Tx) error { m.items.Put(tx, item{ID: id, Owner: "o"}); return nil })
+}
+
 func TestDataFileSyncsEveryWrite(t *testing.T) {
 	t.Parallel()
-	s, err := OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	s, err := OpenLog(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,15 +86,15 @@ func TestDataFileSyncsEveryWrite(t *testing.T) {
 		t.Fatalf("data file sync policy %v, want Always (fsync before a write is acknowledged)", cfg.SyncPolicy)
 	}
 	if !s.Persistent() {
-		t.Error("a data file store must say it is persistent")
+		t.Error("a data file log must say it is persistent")
 	}
-	mem, err := OpenStore("")
+	mem, err := OpenLog("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer mem.Close()
 	if mem.Persistent() {
-		t.Error("the in-memory store is not persistent")
+		t.Error("memory mode is not persistent")
 	}
 }
 
@@ -112,7 +120,7 @@ func TestDataFileTornLastWrite(t *testing.T) {
 				t.Fatalf("a torn last write must open: %v", err)
 			}
 			defer s.Close()
-			if len(keys) < 2 || keys[0] != Key("d", "doc", 1) || keys[1] != Key("d", "doc", 2) {
+			if len(keys) < 2 || keys[0] != itemKey(1) || keys[1] != itemKey(2) {
 				t.Fatalf("whole commands lost: %v", keys)
 			}
 			rec, ok := s.Recovered()
@@ -123,7 +131,7 @@ func TestDataFileTornLastWrite(t *testing.T) {
 			} else if !ok || rec.Offset+rec.Dropped != int64(cut) || rec.Offset < int64(lastTx) {
 				t.Fatalf("recovery %+v %v for a cut at %d (last transaction at %d)", rec, ok, cut, lastTx)
 			}
-			if err := s.Update(func(tx *Tx) error { return tx.Put(Key("d", "doc", 9), map[string]any{"n": 9}) }); err != nil {
+			if err := put(s, 9); err != nil {
 				t.Fatal(err)
 			}
 			s.Close()
@@ -132,7 +140,7 @@ func TestDataFileTornLastWrite(t *testing.T) {
 				t.Fatalf("reopening after a write: %v", err)
 			}
 			defer s2.Close()
-			if keys[len(keys)-1] != Key("d", "doc", 9) {
+			if keys[len(keys)-1] != itemKey(9) {
 				t.Errorf("write after the recovery lost: %v", keys)
 			}
 			if _, again := s2.Recovered(); again {
@@ -171,8 +179,6 @@ func TestDataFileDamage(t *testing.T) {
 		{"an unknown command", replace("set", "zap"), 0, `a command "zap" of 3 parts`},
 		{"a command of too many parts", replace("*3\r\n", "*9\r\n"), 0, "a command of 9 parts"},
 		{"an empty command", insert(second, "*0\r\n"), second, "a command of 0 parts"},
-		{"a bad document", replace(`{"n":2,`, `{"n":2;`), -1, `document "d:doc:000000000002" is not valid JSON`},
-		{"a bad sequence", append(append([]byte{}, whole...), "*3\r\n$3\r\nset\r\n$9\r\nseq:d:doc\r\n$3\r\nabc\r\n"...), -1, `sequence "seq:d:doc" holds "abc", not a number`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,7 +224,7 @@ func TestDataFileNulTail(t *testing.T) {
 		if err != nil || len(keys) != 2 {
 			t.Fatalf("tail %q: %v %v", tail, keys, err)
 		}
-		if err := s.Update(func(tx *Tx) error { return tx.Put(Key("d", "doc", 3), map[string]any{"n": 3}) }); err != nil {
+		if err := put(s, 3); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
@@ -228,7 +234,7 @@ func TestDataFileNulTail(t *testing.T) {
 		}
 		s.Close()
 		whole, _ = os.ReadFile(path)
-		if err := os.Truncate(path, int64(bytes.LastIndex(whole, []byte("*3\r\n$3\r\nset\r\n$18\r\nd:doc:000000000003")))); err != nil {
+		if err := os.Truncate(path, int64(bytes.LastIndex(whole, []byte("*3\r\n$3\r\nset\r\n$22\r\ntest:item:000000000003")))); err != nil {
 			t.Fatal(err)
 		}
 		whole, _ = os.ReadFile(path)
@@ -238,7 +244,7 @@ func TestDataFileNulTail(t *testing.T) {
 func TestDataFileNotAFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if _, err := OpenStore(dir); err == nil || !strings.Contains(err.Error(), dir) {
+	if _, err := OpenLog(dir); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("a directory as data file: %v", err)
 	}
 }
