@@ -27,22 +27,6 @@ func EncodedJSON(status int, body []byte) *Response {
 	return &Response{Status: status, Raw: body, ContentType: jsonContentType[0]}
 }
 
-// AppendJSONString appends s as encoding/json encodes a string (with its
-// HTML escapes): as it is between quotes when it holds nothing to escape,
-// which is the common case written by hand-built documents and index
-// pivots, else through encoding/json itself.
-func AppendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
 // OK answers 200 with v encoded as JSON.
 func OK(v any) *Response { return JSON(http.StatusOK, v) }
 
