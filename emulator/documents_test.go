@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/chatemu/chatemu/emulator"
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/testkit"
 	"github.com/tidwall/buntdb"
 )

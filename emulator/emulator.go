@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/bitrix24"
-	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/emulator/fault"
 	"github.com/chatemu/chatemu/emulator/imbachat"
 	"github.com/chatemu/chatemu/emulator/imbox"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/internal/state"
 	"github.com/gorilla/mux"
 )
@@ -240,10 +240,10 @@ func (e *Emulator) Vendor(name string) core.Vendor {
 }
 
 // Clock is the instance's clock.
-func (e *Emulator) Clock() *core.Clock { return e.clock }
+func (e *Emulator) Clock() *Clock { return e.clock }
 
 // Journal is the instance's request journal.
-func (e *Emulator) Journal() *core.Journal { return e.journal }
+func (e *Emulator) Journal() *Journal { return e.journal }
 
 // Faults is the instance's scenario engine.
 func (e *Emulator) Faults() *fault.Engine { return e.faults }

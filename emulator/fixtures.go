@@ -9,8 +9,8 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/fixtures"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/internal/state"
 	"github.com/chatemu/chatemu/schemas"
 )

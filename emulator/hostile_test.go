@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator"
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/testkit"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/chatemu/chatemu/emulator"
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // A typo in a client gets the vendor's own not-found answer, and the

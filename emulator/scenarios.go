@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/emulator/fault"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/gorilla/mux"
 )
 

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/emulator"
-	"github.com/chatemu/chatemu/emulator/core"
 	"github.com/chatemu/chatemu/emulator/fault"
 	"github.com/chatemu/chatemu/emulator/imbachat"
 )
@@ -177,9 +176,9 @@ func (s *Server) ImbaChatUserToken(t testing.TB, secretKey string, userID int64,
 // without the vendor prefix: "imbachat.send_msg" or "send_msg",
 // "bitrix24.imbot.chat.add" or "imbot.chat.add") whose parameters include
 // params, oldest first.
-func (s *Server) Calls(operation string, params Params) []core.Exchange {
-	var out []core.Exchange
-	for _, e := range s.emu.Journal().Find(core.JournalFilter{Operation: operation}) {
+func (s *Server) Calls(operation string, params Params) []emulator.Exchange {
+	var out []emulator.Exchange
+	for _, e := range s.emu.Journal().Find(emulator.JournalFilter{Operation: operation}) {
 		if paramsMatch(e.Params, params) {
 			out = append(out, e)
 		}
@@ -196,7 +195,7 @@ func (s *Server) AssertCalled(t testing.TB, operation string, params Params, tim
 		return
 	}
 	msg := fmt.Sprintf("chatemu: %s with %v was called %d times, want %d", operation, map[string]string(params), len(got), times)
-	all := s.emu.Journal().Find(core.JournalFilter{})
+	all := s.emu.Journal().Find(emulator.JournalFilter{})
 	if len(all) == 0 {
 		msg += "\nno request reached the emulator"
 	} else {

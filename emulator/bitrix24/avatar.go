@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // maxAvatarSide is the largest width and height an avatar may have.

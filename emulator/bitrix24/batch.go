@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // batchMaxLength is CRestUtil::BATCH_MAX_LENGTH.

@@ -3,7 +3,7 @@ package bitrix24
 import (
 	"strconv"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // callerClientID is the application a call acts for: the OAuth token's

@@ -3,7 +3,7 @@ package bitrix24
 import (
 	"strconv"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // chatObject is a chat as imbot.dialog.get shows it (outdated/chats/

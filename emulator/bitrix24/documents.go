@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // portal is one Bitrix24 account (a tenant): its settings and the

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // success is Bitrix24's success envelope: the method's result and the time

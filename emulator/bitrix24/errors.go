@@ -3,7 +3,7 @@ package bitrix24
 import (
 	"net/http"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // errorBody is Bitrix24's error envelope. Error bodies carry no "time"

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/chatemu/chatemu/emulator/bitrix24"
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // faultHooks is what the fault engine asks a vendor for.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/schemas"
 	"github.com/chatemu/chatemu/testkit"
 )

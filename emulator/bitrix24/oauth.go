@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/internal/state"
 )
 

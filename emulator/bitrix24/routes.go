@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // method is one REST method: its lower-case name, the scope it needs and

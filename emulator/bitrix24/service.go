@@ -14,7 +14,7 @@ package bitrix24
 import (
 	"encoding/json"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/internal/state"
 )
 

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // bucket is a token bucket on the emulator clock.

@@ -3,7 +3,7 @@ package imbachat
 import (
 	"strings"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // CheckDocument implements core.DocumentChecker: "imbachat:<kind>:<id>"

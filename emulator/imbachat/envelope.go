@@ -1,6 +1,6 @@
 package imbachat
 
-import "github.com/chatemu/chatemu/emulator/core"
+import "github.com/chatemu/chatemu/internal/core"
 
 // v1Envelope is the v1 (imba_rooms) success envelope: the result is the
 // only element of "data".

@@ -3,7 +3,7 @@ package imbachat
 import (
 	"net/http"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // Routes is ImbaChat's only route table. Every route is named

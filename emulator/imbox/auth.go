@@ -3,7 +3,7 @@ package imbox
 import (
 	"strconv"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // principal is the account a request acts for.

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/internal/state"
 	"github.com/gorilla/mux"
 )

@@ -3,7 +3,7 @@ package imbox
 import (
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // conversationItem is a conversation as listConversations shows it.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // This file holds the documents ImBox stores, in the JSON the data files

@@ -3,7 +3,7 @@ package imbox
 import (
 	"strings"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // Page filter match types. The documentation shows only "like"; the others

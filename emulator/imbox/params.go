@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // pathVar returns a path segment, percent-decoded (the router matches

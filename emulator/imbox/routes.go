@@ -3,7 +3,7 @@ package imbox
 import (
 	"net/http"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // Routes is ImBox's only API route table. Every route is named

@@ -13,7 +13,7 @@ import (
 	"regexp"
 	"sync"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/internal/state"
 
 	// IANA zones for chatStatistics' timezone parameter in images without

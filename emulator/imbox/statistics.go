@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // maxStatisticsSpan is chatStatistics' documented limit: "Maximum 365 days

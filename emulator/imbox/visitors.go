@@ -1,7 +1,7 @@
 package imbox
 
 import (
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // defaultTrafficType is a visitor's traffic type until the widget reports
