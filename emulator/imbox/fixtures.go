@@ -3,7 +3,6 @@ package imbox
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -147,6 +146,13 @@ func (c *sectionCheck) date(path, s string, def time.Time) time.Time {
 	return instant(t)
 }
 
+// text refuses a text over max bytes at path.
+func (c *sectionCheck) text(path, name, s string, max int) {
+	if reason := tooLong(name, s, max); reason != "" {
+		c.add(path, "%s", reason)
+	}
+}
+
 // notBefore refuses a date before the start of what holds it.
 func (c *sectionCheck) notBefore(path string, t, start time.Time, what string) {
 	if t.Before(start) {
@@ -241,6 +247,8 @@ func (m *model) putAccount(tx *state.Tx, c *sectionCheck, path string, a *accoun
 	if !first(c, c.accounts, a.SID, path+"/sid", fmt.Sprintf("account sid %d", a.SID)) {
 		return
 	}
+	c.text(path+"/apiKey", "apiKey", a.APIKey, maxShortText)
+	c.text(path+"/name", "name", a.Name, maxShortText)
 	if other := m.keyOwner(c, a.APIKey); other != 0 && other != a.SID {
 		c.add(path+"/apiKey", "apiKey %q already belongs to account sid %d", a.APIKey, other)
 		return
@@ -259,6 +267,14 @@ func (m *model) putFixtureAgent(tx *state.Tx, c *sectionCheck, path string, fa *
 		return
 	}
 	m.requireAccount(c, path+"/sid", fa.SID)
+	for _, f := range []struct{ name, value string }{{"agentName", fa.Name}, {"displayName", fa.DisplayName},
+		{"agentEmail", fa.Email}, {"department", fa.Department}} {
+		c.text(path+"/"+f.name, f.name, f.value, maxShortText)
+	}
+	c.text(path+"/agentPicture", "agentPicture", fa.Picture, maxPage)
+	for i, g := range fa.Groups {
+		c.text(fmt.Sprintf("%s/groups/%d", path, i), "a group", g, maxShortText)
+	}
 	last := c.date(path+"/agentLastActive", fa.LastActive, time.Time{})
 	a := agent{ID: fa.ID, SID: fa.SID, Name: fa.Name, DisplayName: fa.DisplayName, Email: fa.Email,
 		Picture: fa.Picture, LastActive: last, Department: fa.Department, BackOffice: fa.BackOffice, Groups: fa.Groups}
@@ -279,11 +295,10 @@ func (m *model) putPageFilter(tx *state.Tx, c *sectionCheck, path string, f *pag
 		return
 	}
 	m.requireAccount(c, path+"/sid", f.SID)
-	if f.MatchType == matchRegex {
-		if _, err := regexp.Compile(f.SearchFilter); err != nil {
-			c.add(path+"/searchFilter", "not a valid regular expression: %v", err)
-		}
+	if reason := filterProblem(f.MatchType, f.SearchFilter); reason != "" {
+		c.add(path+"/searchFilter", "%s", reason)
 	}
+	c.text(path+"/searchName", "searchName", f.SearchName, maxShortText)
 	if c.write {
 		m.pageFilters.Put(tx, *f)
 	}
@@ -318,8 +333,13 @@ func (m *model) putFixtureConversation(tx *state.Tx, c *sectionCheck, path strin
 			if names++; names > 1 {
 				c.add(p+"/type", "a conversation has one name tag (type 0)")
 			}
+		} else if reason := tooLong("tag", ft.Tag, maxShortText); reason != "" {
+			c.add(p+"/tag", "%s", reason)
 		} else if err := checkListText("tag", ft.Tag); err != nil {
 			c.add(p+"/tag", "%s", err.Message)
+		}
+		if ft.Type == tagName {
+			c.text(p+"/tag", "tag", ft.Tag, maxShortText)
 		}
 		conv.Tags = append(conv.Tags, tag{Tag: ft.Tag, Type: ft.Type, Created: at})
 	}
@@ -327,7 +347,9 @@ func (m *model) putFixtureConversation(tx *state.Tx, c *sectionCheck, path strin
 		p := fmt.Sprintf("%s/labels/%d", path, i)
 		at := c.date(p+"/createdDate", fl.Created, date)
 		c.notBefore(p+"/createdDate", at, date, "the conversation's start")
-		if err := checkListText("label", fl.Label); err != nil {
+		if reason := tooLong("label", fl.Label, maxShortText); reason != "" {
+			c.add(p+"/label", "%s", reason)
+		} else if err := checkListText("label", fl.Label); err != nil {
 			c.add(p+"/label", "%s", err.Message)
 		}
 		conv.Labels = append(conv.Labels, label{Label: fl.Label, Created: at})
@@ -339,6 +361,8 @@ func (m *model) putFixtureConversation(tx *state.Tx, c *sectionCheck, path strin
 			c.add(p+"/dataID", "dataID %q appears twice; insertCard keeps one card per id", fk.DataID)
 		}
 		seen[fk.DataID] = true
+		c.text(p+"/dataID", "dataID", fk.DataID, maxShortText)
+		c.text(p+"/data", "data", fk.Data, maxLongText)
 		created := c.date(p+"/createdDate", fk.Created, date)
 		c.notBefore(p+"/createdDate", created, date, "the conversation's start")
 		updated := c.date(p+"/updatedDate", fk.Updated, created)
@@ -376,6 +400,11 @@ func fixtureVisitorInfo(c *sectionCheck, v *visitorInfo, path string, fv *fixtur
 	}
 	v.TrafficType, v.SEType, v.Browser, v.OS = fv.TrafficType, fv.SEType, fv.Browser, fv.OS
 	v.City, v.Country, v.ExitPage = fv.City, fv.Country, fv.ExitPage
+	for _, f := range v.fields() {
+		if *f.value != nil {
+			c.text(path+"/"+f.name, f.name, **f.value, f.max)
+		}
+	}
 	if fv.LastVisit != nil {
 		if t := c.date(path+"/last_visit", *fv.LastVisit, time.Time{}); !t.IsZero() {
 			v.LastVisit = &t
@@ -392,6 +421,10 @@ func (m *model) putFixtureMessage(tx *state.Tx, c *sectionCheck, path string, co
 		if existing, taken := m.messageOwner(c, fm.ID); taken {
 			c.add(path+"/id", "message %d already belongs to conversation %s of sid %d", fm.ID, existing.Channel, existing.SID)
 		}
+	}
+	c.text(path+"/message", "message", fm.Message, maxLongText)
+	if fm.From != nil {
+		c.text(path+"/from", "from", *fm.From, maxShortText)
 	}
 	msg := message{ID: fm.ID, SID: conv.SID, Conversation: conv.ID, Channel: conv.Channel, Text: fm.Message, Date: date, AgentID: fm.AgentID}
 	switch {
@@ -415,7 +448,9 @@ func (m *model) putFixtureMessage(tx *state.Tx, c *sectionCheck, path string, co
 		msg.From = "system"
 		var obj map[string]any
 		if json.Unmarshal([]byte(msg.Text), &obj) != nil {
-			c.add(path+"/message", "a system message carries a JSON-encoded object, got %q", msg.Text)
+			c.add(path+"/message", "a system message carries a JSON-encoded object, got %q", clip(msg.Text))
+		} else if page, ok := obj["currentPage"].(string); ok {
+			c.text(path+"/message", "currentPage", page, maxPage)
 		}
 	}
 	if fm.From != nil {
@@ -440,6 +475,20 @@ func (m *model) touchAgent(tx *state.Tx, a agent, at time.Time) {
 		a.LastActive = at
 		m.agents.Put(tx, a)
 	}
+}
+
+// clip shortens a text quoted in a reason.
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	for i := range s {
+		if i > max {
+			return s[:i] + "…"
+		}
+	}
+	return s
 }
 
 // checkListText refuses a regular tag or a label that chatStatistics'
