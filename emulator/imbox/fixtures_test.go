@@ -235,3 +235,16 @@ func stateOf(t *testing.T, emu *testkit.Server) map[string]json.RawMessage {
 	delete(snap, "taken")
 	return snap
 }
+
+// An API key moves to another account in one seed once its account has
+// been given another key earlier in the section; not before.
+func TestSeedMovesAPIKeys(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	expect(t, control(t, emu, http.MethodPost, "/_emulator/seed", `{"imbox":{"accounts":[{"sid":5,"apiKey":"apiKey"},{"sid":1,"apiKey":"rotated"}]}}`),
+		http.StatusBadRequest, problemBody("/imbox/accounts/0/apiKey", `apiKey "apiKey" already belongs to account sid 1`))
+	seed(t, emu, `{"imbox":{"accounts":[{"sid":1,"apiKey":"rotated"},{"sid":5,"apiKey":"apiKey"},{"sid":6,"apiKey":"k6"}]}}`)
+	expect(t, get(t, emu, "grabAgents", "/message/grabAgents/apiKey/5"), http.StatusOK, `{"result":"success","json":[],"length":0}`)
+	expect(t, control(t, emu, http.MethodPost, "/_emulator/seed", `{"imbox":{"accounts":[{"sid":7,"apiKey":"k6"}]}}`),
+		http.StatusBadRequest, problemBody("/imbox/accounts/0/apiKey", `apiKey "k6" already belongs to account sid 6`))
+}
