@@ -44,9 +44,9 @@ func (c *sectionCheck) add(path, format string, args ...any) {
 	c.problems = append(c.problems, core.Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
 }
 
-// first records that path defines id; false (with a problem at path) when
+// defineOnce records that path defines id; false (with a problem at path) when
 // an earlier item of the section defines it already.
-func first[K comparable](c *sectionCheck, seen map[K]string, id K, path, what string) bool {
+func defineOnce[K comparable](c *sectionCheck, seen map[K]string, id K, path, what string) bool {
 	if earlier, dup := seen[id]; dup {
 		c.add(path, "%s is defined twice in this section (also at %s)", what, earlier)
 		return false

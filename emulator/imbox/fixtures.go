@@ -125,7 +125,7 @@ func (m *model) applySection(tx *state.Tx, c *sectionCheck, sec *fixtureSection)
 }
 
 func (m *model) putAccount(tx *state.Tx, c *sectionCheck, path string, a *account) {
-	if !first(c, c.accounts, a.SID, path+"/sid", fmt.Sprintf("account sid %d", a.SID)) {
+	if !defineOnce(c, c.accounts, a.SID, path+"/sid", fmt.Sprintf("account sid %d", a.SID)) {
 		return
 	}
 	c.text(path+"/apiKey", "apiKey", a.APIKey, maxShortText)
@@ -144,7 +144,7 @@ func (m *model) putAccount(tx *state.Tx, c *sectionCheck, path string, a *accoun
 }
 
 func (m *model) putFixtureAgent(tx *state.Tx, c *sectionCheck, path string, fa *fixtureAgent) {
-	if !first(c, c.agents, fa.ID, path+"/agentID", fmt.Sprintf("agent %d", fa.ID)) {
+	if !defineOnce(c, c.agents, fa.ID, path+"/agentID", fmt.Sprintf("agent %d", fa.ID)) {
 		return
 	}
 	m.requireAccount(c, path+"/sid", fa.SID)
@@ -172,7 +172,7 @@ func (m *model) putFixtureAgent(tx *state.Tx, c *sectionCheck, path string, fa *
 }
 
 func (m *model) putPageFilter(tx *state.Tx, c *sectionCheck, path string, f *pageFilter) {
-	if !first(c, c.pageFilters, f.ID, path+"/id", fmt.Sprintf("page filter %d", f.ID)) {
+	if !defineOnce(c, c.pageFilters, f.ID, path+"/id", fmt.Sprintf("page filter %d", f.ID)) {
 		return
 	}
 	m.requireAccount(c, path+"/sid", f.SID)
@@ -189,11 +189,11 @@ func (m *model) putPageFilter(tx *state.Tx, c *sectionCheck, path string, f *pag
 // of one whose account is not defined are not checked against its agents
 // (it has none).
 func (m *model) putFixtureConversation(tx *state.Tx, c *sectionCheck, path string, fc *fixtureConversation) {
-	if !first(c, c.conversations, channelKey{fc.SID, fc.Channel}, path+"/conversationID",
+	if !defineOnce(c, c.conversations, channelKey{fc.SID, fc.Channel}, path+"/conversationID",
 		fmt.Sprintf("conversation %s of sid %d", fc.Channel, fc.SID)) {
 		// Its messages still count among the section's ids.
 		for i, fm := range fc.Messages {
-			first(c, c.messages, fm.ID, fmt.Sprintf("%s/messages/%d/id", path, i), fmt.Sprintf("message %d", fm.ID))
+			defineOnce(c, c.messages, fm.ID, fmt.Sprintf("%s/messages/%d/id", path, i), fmt.Sprintf("message %d", fm.ID))
 		}
 		return
 	}
@@ -298,7 +298,7 @@ func fixtureVisitorInfo(c *sectionCheck, v *visitorInfo, path string, fv *fixtur
 func (m *model) putFixtureMessage(tx *state.Tx, c *sectionCheck, path string, conv *conversation, fm *fixtureMessage, known bool) {
 	date := c.date(path+"/date", fm.Date, conv.Date)
 	c.notBefore(path+"/date", date, conv.Date, "the conversation's start")
-	if first(c, c.messages, fm.ID, path+"/id", fmt.Sprintf("message %d", fm.ID)) {
+	if defineOnce(c, c.messages, fm.ID, path+"/id", fmt.Sprintf("message %d", fm.ID)) {
 		if existing, taken := m.messageOwner(c, fm.ID); taken {
 			c.add(path+"/id", "message %d already belongs to conversation %s of sid %d", fm.ID, existing.Channel, existing.SID)
 		}
