@@ -508,3 +508,53 @@ func TestValidateChecksScenariosAsTheServerDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateImBoxFixtureReferences: chatemu validate checks what ImBox's
+// schema cannot see. A file may build on the default fixtures and on the
+// files before it; ids defined twice, references to nothing and impossible
+// dates are reported together, each at its JSON path.
+func TestValidateImBoxFixtureReferences(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, doc string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	account := write("account.json", `{"imbox":{"accounts":[{"sid":7,"apiKey":"k7"}],
+		"agents":[{"agentID":70,"sid":7,"agentName":"Ann","agentLastActive":"2024-01-01T00:00:00Z"}]}}`)
+	chats := write("chats.json", `{"imbox":{"conversations":[
+		{"sid":7,"conversationID":"V70","date":"2024-01-02T00:00:00Z",
+		 "messages":[{"id":7001,"message":"hi","date":"2024-01-02T00:00:01Z","agentID":0},
+		             {"id":7002,"message":"hello","date":"2024-01-02T00:00:02Z","agentID":70}]},
+		{"sid":1,"conversationID":"V71","date":"2024-01-02T00:00:00Z",
+		 "messages":[{"id":7101,"message":"hello","date":"2024-01-02T00:00:02Z","agentID":1}]}]}}`)
+	broken := write("broken.json", `{"imbox":{
+		"accounts":[{"sid":8,"apiKey":"k8"},{"sid":8,"apiKey":"k8b"}],
+		"agents":[{"agentID":80,"sid":9,"agentName":"Nobody's","agentLastActive":"2024-01-01T00:00:00Z"}],
+		"pageFilters":[{"id":80,"sid":8,"searchFilter":"x","matchType":"like"},{"id":80,"sid":8,"searchFilter":"y","matchType":"like"}],
+		"conversations":[{"sid":8,"conversationID":"V80","date":"2024-02-30T00:00:00Z",
+		  "messages":[{"id":7001,"message":"taken","date":"2024-03-01T00:00:00Z","agentID":0},
+		              {"id":8002,"message":"by nobody","date":"2024-03-01T00:00:00Z","agentID":70}]}]}}`)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"validate", account, chats}, &out, &errOut); code != 0 || out.String() != account+": valid\n"+chats+": valid\n" {
+		t.Fatalf("files building on each other and on the fixtures: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	code := run([]string{"validate", account, chats, broken}, &out, &errOut)
+	want := broken + " is not valid:\n" +
+		"  /imbox/accounts/1/sid: account sid 8 is defined twice in this section (also at /imbox/accounts/0/sid)\n" +
+		"  /imbox/agents/0/sid: account sid 9 is not defined\n" +
+		"  /imbox/pageFilters/1/id: page filter 80 is defined twice in this section (also at /imbox/pageFilters/0/id)\n" +
+		"  /imbox/conversations/0/date: expected an RFC 3339 time such as 2020-01-01T00:00:00.000Z, got \"2024-02-30T00:00:00Z\"\n" +
+		"  /imbox/conversations/0/messages/0/id: message 7001 already belongs to conversation V70 of sid 7\n" +
+		"  /imbox/conversations/0/messages/1/agentID: agent 70 is not an agent of sid 8\n"
+	if code != 1 || errOut.String() != want {
+		t.Errorf("broken file: exit %d\n%s\nwant\n%s", code, errOut.String(), want)
+	}
+	if code := run([]string{"validate", broken}, &out, &errOut); code != 1 {
+		t.Errorf("alone, the broken file: exit %d", code)
+	}
+}

@@ -182,14 +182,31 @@ type visitorPatch struct {
 	ExitPage    patchString `json:"exitPage"`
 }
 
+// visitorField is one text field of the visitor's details, with its name
+// in grabVisitorInfo and its bound.
+type visitorField struct {
+	name  string
+	value **string
+	max   int
+}
+
+// fields lists the visitor's text fields.
+func (v *visitorInfo) fields() []visitorField {
+	return []visitorField{{"trafficType", &v.TrafficType, maxShortText}, {"se_type", &v.SEType, maxShortText},
+		{"browser", &v.Browser, maxShortText}, {"os", &v.OS, maxShortText}, {"user_city", &v.City, maxShortText},
+		{"user_country", &v.Country, maxShortText}, {"exitPage", &v.ExitPage, maxPage}}
+}
+
 func (p *visitorPatch) apply(v *visitorInfo) error {
-	for _, f := range []struct {
-		patch *patchString
-		dst   **string
-	}{{&p.TrafficType, &v.TrafficType}, {&p.SEType, &v.SEType}, {&p.Browser, &v.Browser}, {&p.OS, &v.OS},
-		{&p.City, &v.City}, {&p.Country, &v.Country}, {&p.ExitPage, &v.ExitPage}} {
-		if f.patch.set {
-			*f.dst = f.patch.value
+	patches := []*patchString{&p.TrafficType, &p.SEType, &p.Browser, &p.OS, &p.City, &p.Country, &p.ExitPage}
+	for i, f := range v.fields() {
+		if patch := patches[i]; patch.set {
+			if patch.value != nil {
+				if err := checkLen(f.name, *patch.value, f.max); err != nil {
+					return err
+				}
+			}
+			*f.value = patch.value
 		}
 	}
 	if p.LastVisit.set {

@@ -30,6 +30,9 @@ func (s *Service) startConversation(r *http.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkLen("page", body.Page, maxPage); err != nil {
+		return nil, err
+	}
 	if id := body.ConversationID; id != "" && (len(id) > 100 || strings.ContainsAny(id, "/?#% \t\r\n")) {
 		return nil, errInvalid("conversationID", id, "up to 100 characters without /, ?, #, % or white space")
 	}
@@ -138,6 +141,9 @@ func (s *Service) postMessage(r *http.Request) (*core.Response, error) {
 		if strings.TrimSpace(text) == "" {
 			return nil, errRequired("message")
 		}
+		if err := checkLen("message", text, maxLongText); err != nil {
+			return nil, err
+		}
 		if len(body.Event) > 0 {
 			return nil, errBadRequest("event is for system messages only")
 		}
@@ -189,9 +195,17 @@ func eventText(raw json.RawMessage) (string, error) {
 	} else if _, isString := ev["currentPage"].(string); t == visitorJoin && !isString {
 		return "", errBadRequest("a visitorJoin event needs a currentPage string")
 	}
+	if page, ok := ev["currentPage"].(string); ok {
+		if err := checkLen("event.currentPage", page, maxPage); err != nil {
+			return "", err
+		}
+	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
 		return "", errBadRequest("event: %v", err)
+	}
+	if err := checkLen("event (JSON-encoded)", buf.String(), maxLongText); err != nil {
+		return "", err
 	}
 	return buf.String(), nil
 }
@@ -209,6 +223,9 @@ func (s *Service) visit(r *http.Request) (*core.Response, error) {
 	}
 	if strings.TrimSpace(body.Page) == "" {
 		return nil, errRequired("page")
+	}
+	if err := checkLen("page", body.Page, maxPage); err != nil {
+		return nil, err
 	}
 	return s.deskChange(r, func(tx *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)

@@ -37,6 +37,9 @@ func (s *Service) addTag(r *http.Request) (*core.Response, error) {
 	if err := decodeBody(r, &body); err != nil {
 		return nil, err
 	}
+	if err := checkLen("tag", body.Tag, maxShortText); err != nil {
+		return nil, err
+	}
 	if err := checkListText("tag", body.Tag); err != nil {
 		return nil, err
 	}
@@ -69,6 +72,9 @@ func (s *Service) changeName(r *http.Request) (*core.Response, error) {
 	if strings.TrimSpace(body.Name) == "" {
 		return nil, errRequired("name")
 	}
+	if err := checkLen("name", body.Name, maxShortText); err != nil {
+		return nil, err
+	}
 	return s.deskChange(r, func(_ *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)
 		if err != nil {
@@ -97,6 +103,9 @@ func (s *Service) addLabel(r *http.Request) (*core.Response, error) {
 		At    string `json:"at"`
 	}
 	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if err := checkLen("label", body.Label, maxShortText); err != nil {
 		return nil, err
 	}
 	if err := checkListText("label", body.Label); err != nil {
@@ -131,6 +140,12 @@ func (s *Service) insertCard(r *http.Request) (*core.Response, error) {
 	}
 	if body.DataID == "" {
 		return nil, errRequired("dataID")
+	}
+	if err := checkLen("dataID", body.DataID, maxShortText); err != nil {
+		return nil, err
+	}
+	if err := checkLen("data", body.Data, maxLongText); err != nil {
+		return nil, err
 	}
 	return s.deskChange(r, func(_ *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)

@@ -3,7 +3,6 @@ package imbox
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -83,77 +82,81 @@ type fixtureMessage struct {
 	AgentID *int64  `json:"agentID"` // an agent, 0 the visitor, null the system
 }
 
-// fixtureError names the place in the section that is refused.
-func fixtureError(path string, format string, args ...any) error {
-	return fmt.Errorf("imbox fixtures: %s: %s", path, fmt.Sprintf(format, args...))
+// fixtureError is a section that could not be read at all.
+func fixtureError(format string, args ...any) error {
+	return fmt.Errorf("imbox fixtures: %s", fmt.Sprintf(format, args...))
 }
 
-func parseFixtureDate(path, s string, def time.Time) (time.Time, error) {
-	if s == "" {
-		return def, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fixtureError(path, "expected an RFC 3339 time such as 2020-01-01T00:00:00.000Z, got %q", s)
-	}
-	return instant(t), nil
-}
-
-// applyFixtures writes a validated section: accounts, agents, page filters,
-// then conversations with their messages. A document with an existing id
-// replaces it (a conversation by sid and conversationID, messages
-// included); sequences move above every id written.
+// applyFixtures checks and writes a section: accounts, agents, page
+// filters, then conversations with their messages. A document with an
+// existing id replaces it (a conversation by sid and conversationID,
+// messages included); sequences move above every id written. References
+// may name what the current state holds (the default fixtures, earlier
+// seeds) or what the section defines. Every problem of the section is
+// reported at once, as a *core.ValidationError, and nothing is written.
 func (m *model) applyFixtures(tx *state.Tx, raw json.RawMessage) error {
 	var sec fixtureSection
 	if err := json.Unmarshal(raw, &sec); err != nil {
-		return fmt.Errorf("imbox fixtures: %w", err)
+		return fixtureError("%v", err)
 	}
-	for i := range sec.Accounts {
-		if err := m.putAccount(tx, fmt.Sprintf("accounts/%d", i), &sec.Accounts[i]); err != nil {
-			return err
+	for _, write := range []bool{false, true} {
+		c := newSectionCheck(write)
+		m.applySection(tx, c, &sec)
+		if len(c.problems) > 0 {
+			return &core.ValidationError{Problems: c.problems}
 		}
+	}
+	return nil
+}
+
+func (m *model) applySection(tx *state.Tx, c *sectionCheck, sec *fixtureSection) {
+	for i := range sec.Accounts {
+		m.putAccount(tx, c, fmt.Sprintf("/imbox/accounts/%d", i), &sec.Accounts[i])
 	}
 	for i := range sec.Agents {
-		if err := m.putFixtureAgent(tx, fmt.Sprintf("agents/%d", i), &sec.Agents[i]); err != nil {
-			return err
-		}
+		m.putFixtureAgent(tx, c, fmt.Sprintf("/imbox/agents/%d", i), &sec.Agents[i])
 	}
 	for i := range sec.PageFilters {
-		if err := m.putPageFilter(tx, fmt.Sprintf("pageFilters/%d", i), &sec.PageFilters[i]); err != nil {
-			return err
-		}
+		m.putPageFilter(tx, c, fmt.Sprintf("/imbox/pageFilters/%d", i), &sec.PageFilters[i])
 	}
 	for i := range sec.Conversations {
-		if err := m.putFixtureConversation(tx, fmt.Sprintf("conversations/%d", i), &sec.Conversations[i]); err != nil {
-			return err
-		}
+		m.putFixtureConversation(tx, c, fmt.Sprintf("/imbox/conversations/%d", i), &sec.Conversations[i])
 	}
-	return nil
 }
 
-func (m *model) requireAccount(path string, sid int64) error {
-	if !m.hasAccount(sid) {
-		return fixtureError(path, "account sid %d is not defined", sid)
+func (m *model) putAccount(tx *state.Tx, c *sectionCheck, path string, a *account) {
+	if !defineOnce(c, c.accounts, a.SID, path+"/sid", fmt.Sprintf("account sid %d", a.SID)) {
+		return
 	}
-	return nil
+	c.text(path+"/apiKey", "apiKey", a.APIKey, maxShortText)
+	c.text(path+"/name", "name", a.Name, maxShortText)
+	if other := m.keyOwner(c, a.APIKey); other != 0 && other != a.SID {
+		c.add(path+"/apiKey", "apiKey %q already belongs to account sid %d", a.APIKey, other)
+		return
+	}
+	if old, ok := c.sidKey[a.SID]; ok {
+		delete(c.keyOwner, old)
+	}
+	c.keyOwner[a.APIKey], c.sidKey[a.SID] = a.SID, a.APIKey
+	if c.write {
+		m.accounts.Put(tx, *a)
+	}
 }
 
-func (m *model) putAccount(tx *state.Tx, path string, a *account) error {
-	if other := m.authedBy(a.APIKey); other != nil && other.principal.Account.SID != a.SID {
-		return fixtureError(path, "apiKey %q already belongs to account sid %d", a.APIKey, other.principal.Account.SID)
+func (m *model) putFixtureAgent(tx *state.Tx, c *sectionCheck, path string, fa *fixtureAgent) {
+	if !defineOnce(c, c.agents, fa.ID, path+"/agentID", fmt.Sprintf("agent %d", fa.ID)) {
+		return
 	}
-	m.accounts.Put(tx, *a)
-	return nil
-}
-
-func (m *model) putFixtureAgent(tx *state.Tx, path string, fa *fixtureAgent) error {
-	if err := m.requireAccount(path+"/sid", fa.SID); err != nil {
-		return err
+	m.requireAccount(c, path+"/sid", fa.SID)
+	for _, f := range []struct{ name, value string }{{"agentName", fa.Name}, {"displayName", fa.DisplayName},
+		{"agentEmail", fa.Email}, {"department", fa.Department}} {
+		c.text(path+"/"+f.name, f.name, f.value, maxShortText)
 	}
-	last, err := parseFixtureDate(path+"/agentLastActive", fa.LastActive, time.Time{})
-	if err != nil {
-		return err
+	c.text(path+"/agentPicture", "agentPicture", fa.Picture, maxPage)
+	for i, g := range fa.Groups {
+		c.text(fmt.Sprintf("%s/groups/%d", path, i), "a group", g, maxShortText)
 	}
+	last := c.date(path+"/agentLastActive", fa.LastActive, time.Time{})
 	a := agent{ID: fa.ID, SID: fa.SID, Name: fa.Name, DisplayName: fa.DisplayName, Email: fa.Email,
 		Picture: fa.Picture, LastActive: last, Department: fa.Department, BackOffice: fa.BackOffice, Groups: fa.Groups}
 	if a.DisplayName == "" {
@@ -162,87 +165,97 @@ func (m *model) putFixtureAgent(tx *state.Tx, path string, fa *fixtureAgent) err
 	if a.Groups == nil {
 		a.Groups = []string{}
 	}
-	m.agents.Put(tx, a)
-	return nil
+	c.agentDefs[a.ID] = a
+	if c.write {
+		m.agents.Put(tx, a)
+	}
 }
 
-func (m *model) putPageFilter(tx *state.Tx, path string, f *pageFilter) error {
-	if err := m.requireAccount(path+"/sid", f.SID); err != nil {
-		return err
+func (m *model) putPageFilter(tx *state.Tx, c *sectionCheck, path string, f *pageFilter) {
+	if !defineOnce(c, c.pageFilters, f.ID, path+"/id", fmt.Sprintf("page filter %d", f.ID)) {
+		return
 	}
-	if f.MatchType == matchRegex {
-		if _, err := regexp.Compile(f.SearchFilter); err != nil {
-			return fixtureError(path+"/searchFilter", "not a valid regular expression: %v", err)
+	m.requireAccount(c, path+"/sid", f.SID)
+	if reason := filterProblem(f.MatchType, f.SearchFilter); reason != "" {
+		c.add(path+"/searchFilter", "%s", reason)
+	}
+	c.text(path+"/searchName", "searchName", f.SearchName, maxShortText)
+	if c.write {
+		m.pageFilters.Put(tx, *f)
+	}
+}
+
+// putFixtureConversation checks and writes a conversation. The messages
+// of one whose account is not defined are not checked against its agents
+// (it has none).
+func (m *model) putFixtureConversation(tx *state.Tx, c *sectionCheck, path string, fc *fixtureConversation) {
+	if !defineOnce(c, c.conversations, channelKey{fc.SID, fc.Channel}, path+"/conversationID",
+		fmt.Sprintf("conversation %s of sid %d", fc.Channel, fc.SID)) {
+		// Its messages still count among the section's ids.
+		for i, fm := range fc.Messages {
+			defineOnce(c, c.messages, fm.ID, fmt.Sprintf("%s/messages/%d/id", path, i), fmt.Sprintf("message %d", fm.ID))
 		}
+		return
 	}
-	m.pageFilters.Put(tx, *f)
-	return nil
-}
-
-func (m *model) putFixtureConversation(tx *state.Tx, path string, fc *fixtureConversation) error {
-	if err := m.requireAccount(path+"/sid", fc.SID); err != nil {
-		return err
+	known := m.requireAccount(c, path+"/sid", fc.SID)
+	date := c.date(path+"/date", fc.Date, time.Time{})
+	conv := conversation{SID: fc.SID, Channel: fc.Channel, Tags: []tag{}, Labels: []label{}, Cards: []card{}, Pages: []string{}}
+	if c.write {
+		conv = m.replaceConversation(tx, fc.SID, fc.Channel)
 	}
-	date, err := parseFixtureDate(path+"/date", fc.Date, time.Time{})
-	if err != nil {
-		return err
-	}
-	c := m.replaceConversation(tx, fc.SID, fc.Channel)
-	c.Date, c.DateMs, c.Rating = date, date.UnixMilli(), fc.Rating
-	if err := fixtureVisitorInfo(&c.Visitor, path+"/visitor", fc.Visitor); err != nil {
-		return err
-	}
+	conv.Date, conv.DateMs, conv.Rating = date, date.UnixMilli(), fc.Rating
+	fixtureVisitorInfo(c, &conv.Visitor, path+"/visitor", fc.Visitor)
 	names := 0
 	for i, ft := range fc.Tags {
 		p := fmt.Sprintf("%s/tags/%d", path, i)
-		at, err := parseFixtureDate(p+"/createdDate", ft.Created, date)
-		if err != nil {
-			return err
-		}
+		at := c.date(p+"/createdDate", ft.Created, date)
+		c.notBefore(p+"/createdDate", at, date, "the conversation's start")
 		if ft.Type == tagName {
 			if names++; names > 1 {
-				return fixtureError(p, "a conversation has one name tag (type 0)")
+				c.add(p+"/type", "a conversation has one name tag (type 0)")
 			}
+		} else if reason := tooLong("tag", ft.Tag, maxShortText); reason != "" {
+			c.add(p+"/tag", "%s", reason)
 		} else if err := checkListText("tag", ft.Tag); err != nil {
-			return fixtureError(p+"/tag", "%s", err.Message)
+			c.add(p+"/tag", "%s", err.Message)
 		}
-		c.Tags = append(c.Tags, tag{Tag: ft.Tag, Type: ft.Type, Created: at})
+		if ft.Type == tagName {
+			c.text(p+"/tag", "tag", ft.Tag, maxShortText)
+		}
+		conv.Tags = append(conv.Tags, tag{Tag: ft.Tag, Type: ft.Type, Created: at})
 	}
 	for i, fl := range fc.Labels {
 		p := fmt.Sprintf("%s/labels/%d", path, i)
-		at, err := parseFixtureDate(p+"/createdDate", fl.Created, date)
-		if err != nil {
-			return err
+		at := c.date(p+"/createdDate", fl.Created, date)
+		c.notBefore(p+"/createdDate", at, date, "the conversation's start")
+		if reason := tooLong("label", fl.Label, maxShortText); reason != "" {
+			c.add(p+"/label", "%s", reason)
+		} else if err := checkListText("label", fl.Label); err != nil {
+			c.add(p+"/label", "%s", err.Message)
 		}
-		if err := checkListText("label", fl.Label); err != nil {
-			return fixtureError(p+"/label", "%s", err.Message)
-		}
-		c.Labels = append(c.Labels, label{Label: fl.Label, Created: at})
+		conv.Labels = append(conv.Labels, label{Label: fl.Label, Created: at})
 	}
 	seen := map[string]bool{}
 	for i, fk := range fc.Cards {
 		p := fmt.Sprintf("%s/cards/%d", path, i)
 		if seen[fk.DataID] {
-			return fixtureError(p+"/dataID", "dataID %q appears twice; insertCard keeps one card per id", fk.DataID)
+			c.add(p+"/dataID", "dataID %q appears twice; insertCard keeps one card per id", fk.DataID)
 		}
 		seen[fk.DataID] = true
-		created, err := parseFixtureDate(p+"/createdDate", fk.Created, date)
-		if err != nil {
-			return err
-		}
-		updated, err := parseFixtureDate(p+"/updatedDate", fk.Updated, created)
-		if err != nil {
-			return err
-		}
-		c.Cards = append(c.Cards, card{DataID: fk.DataID, Data: fk.Data, Created: created, Updated: updated})
+		c.text(p+"/dataID", "dataID", fk.DataID, maxShortText)
+		c.text(p+"/data", "data", fk.Data, maxLongText)
+		created := c.date(p+"/createdDate", fk.Created, date)
+		c.notBefore(p+"/createdDate", created, date, "the conversation's start")
+		updated := c.date(p+"/updatedDate", fk.Updated, created)
+		c.notBefore(p+"/updatedDate", updated, created, "the card's createdDate")
+		conv.Cards = append(conv.Cards, card{DataID: fk.DataID, Data: fk.Data, Created: created, Updated: updated})
 	}
 	for i := range fc.Messages {
-		if err := m.putFixtureMessage(tx, fmt.Sprintf("%s/messages/%d", path, i), &c, &fc.Messages[i]); err != nil {
-			return err
-		}
+		m.putFixtureMessage(tx, c, fmt.Sprintf("%s/messages/%d", path, i), &conv, &fc.Messages[i], known)
 	}
-	m.conversations.Put(tx, c)
-	return nil
+	if c.write {
+		m.conversations.Put(tx, conv)
+	}
 }
 
 // replaceConversation returns an empty conversation under the internal id
@@ -262,56 +275,71 @@ func (m *model) replaceConversation(tx *state.Tx, sid int64, channel string) con
 	return c
 }
 
-func fixtureVisitorInfo(v *visitorInfo, path string, fv *fixtureVisitor) error {
+func fixtureVisitorInfo(c *sectionCheck, v *visitorInfo, path string, fv *fixtureVisitor) {
 	if fv == nil {
-		return nil
+		return
 	}
 	v.TrafficType, v.SEType, v.Browser, v.OS = fv.TrafficType, fv.SEType, fv.Browser, fv.OS
 	v.City, v.Country, v.ExitPage = fv.City, fv.Country, fv.ExitPage
-	if fv.LastVisit != nil {
-		t, err := parseFixtureDate(path+"/last_visit", *fv.LastVisit, time.Time{})
-		if err != nil {
-			return err
+	for _, f := range v.fields() {
+		if *f.value != nil {
+			c.text(path+"/"+f.name, f.name, **f.value, f.max)
 		}
-		v.LastVisit = &t
 	}
-	return nil
+	if fv.LastVisit != nil {
+		if t := c.date(path+"/last_visit", *fv.LastVisit, time.Time{}); !t.IsZero() {
+			v.LastVisit = &t
+		}
+	}
 }
 
-func (m *model) putFixtureMessage(tx *state.Tx, path string, c *conversation, fm *fixtureMessage) error {
-	date, err := parseFixtureDate(path+"/date", fm.Date, time.Time{})
-	if err != nil {
-		return err
+// putFixtureMessage checks and writes a message of conv; its agent is
+// looked up when conv's account is known.
+func (m *model) putFixtureMessage(tx *state.Tx, c *sectionCheck, path string, conv *conversation, fm *fixtureMessage, known bool) {
+	date := c.date(path+"/date", fm.Date, conv.Date)
+	c.notBefore(path+"/date", date, conv.Date, "the conversation's start")
+	if defineOnce(c, c.messages, fm.ID, path+"/id", fmt.Sprintf("message %d", fm.ID)) {
+		if existing, taken := m.messageOwner(c, fm.ID); taken {
+			c.add(path+"/id", "message %d already belongs to conversation %s of sid %d", fm.ID, existing.Channel, existing.SID)
+		}
 	}
-	if date.Before(c.Date) {
-		return fixtureError(path+"/date", "%s is before the conversation's start %s", formatDate(date), formatDate(c.Date))
+	c.text(path+"/message", "message", fm.Message, maxLongText)
+	if fm.From != nil {
+		c.text(path+"/from", "from", *fm.From, maxShortText)
 	}
-	if existing, found := m.messages.Get(fm.ID); found {
-		return fixtureError(path+"/id", "message %d already belongs to conversation %s of sid %d", fm.ID, existing.Channel, existing.SID)
-	}
-	msg := message{ID: fm.ID, SID: c.SID, Conversation: c.ID, Channel: c.Channel, Text: fm.Message, Date: date, AgentID: fm.AgentID}
+	msg := message{ID: fm.ID, SID: conv.SID, Conversation: conv.ID, Channel: conv.Channel, Text: fm.Message, Date: date, AgentID: fm.AgentID}
 	switch {
 	case msg.fromAgent():
-		a, ok := m.accountAgent(c.SID, *msg.AgentID)
+		a, ok := m.sectionAgent(c, conv.SID, *msg.AgentID)
 		if !ok {
-			return fixtureError(path+"/agentID", "agent %d is not an agent of sid %d", *msg.AgentID, c.SID)
+			if known { // an account that is not defined has no agents to name
+				c.add(path+"/agentID", "agent %d is not an agent of sid %d", *msg.AgentID, conv.SID)
+			}
+			return
 		}
 		msg.From = a.DisplayName
-		m.touchAgent(tx, a, date)
+		if c.write {
+			if stored, ok := m.agents.Get(a.ID); ok {
+				m.touchAgent(tx, stored, date)
+			}
+		}
 	case msg.fromVisitor():
-		msg.From = c.Channel
+		msg.From = conv.Channel
 	default:
 		msg.From = "system"
 		var obj map[string]any
 		if json.Unmarshal([]byte(msg.Text), &obj) != nil {
-			return fixtureError(path+"/message", "a system message carries a JSON-encoded object, got %q", msg.Text)
+			c.add(path+"/message", "a system message carries a JSON-encoded object, got %q", clip(msg.Text))
+		} else if page, ok := obj["currentPage"].(string); ok {
+			c.text(path+"/message", "currentPage", page, maxPage)
 		}
 	}
 	if fm.From != nil {
 		msg.From = *fm.From
 	}
-	m.recordMessage(tx, c, &msg)
-	return nil
+	if c.write {
+		m.recordMessage(tx, conv, &msg)
+	}
 }
 
 // recordMessage stores a message with its recording position and updates

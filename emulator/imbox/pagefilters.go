@@ -1,6 +1,7 @@
 package imbox
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/chatemu/chatemu/internal/core"
@@ -41,20 +42,40 @@ func (s *Service) pageFilters(req *core.Request) (*core.Response, error) {
 // none requested it matches every conversation; requested ids the account
 // has no filter by match nothing, as a filter (not a lookup) would.
 type filterSet struct {
-	s         *Service
 	requested bool
-	filters   []pageFilter
+	filters   []pageMatcher
+}
+
+// pageMatcher is a page filter ready to match pages: its pattern lowered
+// and compiled once per request.
+type pageMatcher struct {
+	matchType string
+	filter    string         // the filter as stored (exact)
+	lower     string         // the filter, lowered (startsWith)
+	like      *likePattern   // like
+	re        *regexp.Regexp // regex; nil when it does not compile
 }
 
 // pageFilterSet loads the account's filters among ids.
 func (s *Service) pageFilterSet(m *model, sid int64, ids []int64) *filterSet {
-	set := &filterSet{s: s, requested: len(ids) > 0}
+	set := &filterSet{requested: len(ids) > 0}
 	for _, id := range ids {
 		if f, found := m.pageFilters.Get(id); found && f.SID == sid {
-			set.filters = append(set.filters, f)
+			set.filters = append(set.filters, s.pageMatcher(&f))
 		}
 	}
 	return set
+}
+
+func (s *Service) pageMatcher(f *pageFilter) pageMatcher {
+	pm := pageMatcher{matchType: f.MatchType, filter: f.SearchFilter, lower: strings.ToLower(f.SearchFilter)}
+	switch f.MatchType {
+	case matchLike:
+		pm.like = compileLike("%" + pm.lower + "%")
+	case matchRegex:
+		pm.re, _ = s.compiled(f.SearchFilter)
+	}
+	return pm
 }
 
 // match reports whether a conversation with these visited pages passes.
@@ -62,9 +83,10 @@ func (fs *filterSet) match(pages []string) bool {
 	if !fs.requested {
 		return true
 	}
-	for i := range fs.filters {
-		for _, p := range pages {
-			if fs.s.matchPage(&fs.filters[i], p) {
+	for _, p := range pages {
+		lower := strings.ToLower(p)
+		for i := range fs.filters {
+			if fs.filters[i].match(p, lower) {
 				return true
 			}
 		}
@@ -72,54 +94,18 @@ func (fs *filterSet) match(pages []string) bool {
 	return false
 }
 
-// matchPage applies one filter to one page URL. Text comparisons ignore
-// case; a regex decides its own.
-func (s *Service) matchPage(f *pageFilter, page string) bool {
-	switch f.MatchType {
+// match applies the filter to one page URL (and the URL lowered). Text
+// comparisons ignore case; a regex decides its own.
+func (pm *pageMatcher) match(page, lower string) bool {
+	switch pm.matchType {
 	case matchLike:
-		return like(strings.ToLower(page), "%"+strings.ToLower(f.SearchFilter)+"%")
+		return pm.like.match(lower)
 	case matchExact:
-		return strings.EqualFold(page, f.SearchFilter)
+		return strings.EqualFold(page, pm.filter)
 	case matchStartsWith:
-		return strings.HasPrefix(strings.ToLower(page), strings.ToLower(f.SearchFilter))
+		return strings.HasPrefix(lower, pm.lower)
 	case matchRegex:
-		re, err := s.compiled(f.SearchFilter)
-		return err == nil && re.MatchString(page)
+		return pm.re != nil && pm.re.MatchString(page)
 	}
 	return false
-}
-
-// like matches s against an SQL LIKE pattern: % is any run of characters,
-// _ one character, a backslash takes the next character literally.
-func like(s, pattern string) bool {
-	str, pat := []rune(s), []rune(pattern)
-	si, pi := 0, 0
-	starPi, starSi := -1, 0 // the last % seen and where s stood then
-	for si < len(str) {
-		if pi < len(pat) {
-			switch c := pat[pi]; {
-			case c == '%':
-				starPi, starSi = pi, si
-				pi++
-				continue
-			case c == '\\' && pi+1 < len(pat):
-				if pat[pi+1] == str[si] {
-					pi, si = pi+2, si+1
-					continue
-				}
-			case c == '_' || c == str[si]:
-				pi, si = pi+1, si+1
-				continue
-			}
-		}
-		if starPi < 0 {
-			return false
-		}
-		starSi++
-		pi, si = starPi+1, starSi
-	}
-	for pi < len(pat) && pat[pi] == '%' {
-		pi++
-	}
-	return pi == len(pat)
 }
