@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // This file checks fixture and seed sections for what their schema

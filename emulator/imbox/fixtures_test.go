@@ -9,7 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/chatemu/chatemu/emulator"
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/testkit"
 )
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"regexp/syntax"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // Bounds on the text ImBox stores, in bytes of UTF-8 (docs/reliability.md,

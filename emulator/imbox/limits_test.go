@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/testkit"
 )
 
