@@ -1,11 +1,13 @@
 package imbachat
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/chatemu/chatemu/emulator/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // errorBody is ImbaChat's error envelope. The vendor documents only that a
@@ -31,6 +33,9 @@ func renderError(_ *core.Request, e *core.APIError) *core.Response {
 		status, msg = http.StatusNotFound, "Not found: "+e.Message
 	case core.KindInternal:
 		status, msg = http.StatusInternalServerError, serverError
+		if errors.Is(e.Cause, state.ErrSequenceExhausted) {
+			msg = serverError + ": " + e.Message // the reason, not a secret
+		}
 	}
 	if status == 0 {
 		status = http.StatusInternalServerError
@@ -104,4 +109,13 @@ func errStatus(status int) *core.APIError {
 		return core.VendorError(status, code, "Service Unavailable")
 	}
 	return core.VendorError(status, code, http.StatusText(status))
+}
+
+// errIDsExhausted is the 500 of a create whose id sequence stands at the
+// top of int64: ImbaChat's "Server error", with the reason.
+func errIDsExhausted(kind string, top int64) *core.APIError {
+	e := core.VendorError(http.StatusInternalServerError, "500",
+		fmt.Sprintf("%s: no %s ids are left above the highest stored one, %d", serverError, kind, top))
+	e.Cause = state.ErrSequenceExhausted
+	return e
 }

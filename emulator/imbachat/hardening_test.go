@@ -6,9 +6,12 @@ package imbachat_test
 // parameter values.
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/chatemu/chatemu/testkit"
 )
 
 // comparableHeader is a response's headers without the ones that differ
@@ -50,6 +53,86 @@ func TestInjectedErrorsMatchRealOnes(t *testing.T) {
 				t.Errorf("body:\ninjected %s\nreal     %s", injected.body, real.body)
 			}
 			assertError(t, injected, http.StatusUnauthorized, "Authenticate required!")
+		})
+	}
+}
+
+// importWith imports the instance's own state plus documents (key ->
+// JSON), through PUT /_emulator/state.
+func importWith(t *testing.T, emu *testkit.Server, docs map[string]string) {
+	t.Helper()
+	status, body := ctlCall(t, "GET", emu.URL()+"/_emulator/state", "")
+	if status != http.StatusOK {
+		t.Fatalf("export: %d %s", status, body)
+	}
+	var snap struct {
+		Format    string                     `json:"format"`
+		Taken     string                     `json:"taken"`
+		Documents map[string]json.RawMessage `json:"documents"`
+		Sequences map[string]int64           `json:"sequences"`
+	}
+	if err := json.Unmarshal([]byte(body), &snap); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range docs {
+		snap.Documents[k] = json.RawMessage(v)
+	}
+	raw, _ := json.Marshal(snap)
+	if status, body := ctlCall(t, "PUT", emu.URL()+"/_emulator/state", string(raw)); status != http.StatusOK {
+		t.Fatalf("import: %d %s", status, body)
+	}
+}
+
+// exported is the instance's state export (the clock is frozen, so equal
+// state exports equal text).
+func exported(t *testing.T, emu *testkit.Server) string {
+	t.Helper()
+	status, body := ctlCall(t, "GET", emu.URL()+"/_emulator/state", "")
+	if status != http.StatusOK {
+		t.Fatalf("export: %d %s", status, body)
+	}
+	return body
+}
+
+// TestIDsAtTheTopOfInt64: a snapshot holding a room, a user or a message
+// with the largest int64 id leaves no id to create another: the create is
+// ImbaChat's 500 naming the reason, never a 200 with a negative or reused
+// id, and changes nothing. Writes that create nothing still work.
+func TestIDsAtTheTopOfInt64(t *testing.T) {
+	t.Parallel()
+	const top = "9223372036854775807"
+	cases := []struct {
+		name, key, doc string
+		req            request
+		msg            string
+	}{
+		{"room", "imbachat:room:" + top,
+			`{"id":` + top + `,"imba_id":209,"pipe":"top","name":"Top","admin_id":2201,"type":1,"tab":0,"is_public":0,"status":0,"banned":false,"members":[2201],"created_at":"2021-01-15T10:00:00Z","updated_at":"2021-01-15T10:00:00Z","deleted_at":null,"last_message_at":null}`,
+			request{path: roomsPath, enc: urlencodedEnc, fields: concat(siteCreds(209), kvs("room_title", "One more"))},
+			"Server error: no room ids are left above the highest stored one, " + top},
+		{"user", "imbachat:user:" + top,
+			`{"id":` + top + `,"imba_id":209,"remote_user_id":"500","name":"Top","login":"NULL","password":"NULL","status":"user","user_data":null,"avatar_url":"","banned":false,"created_at":"2021-01-15T10:00:00Z","updated_at":"2021-01-15T10:00:00Z","deleted_at":null,"last_message_at":null}`,
+			request{path: roomsPath, enc: urlencodedEnc, fields: concat(siteCreds(209), kvs("room_id", "613", "users_ids[0]", "501"))},
+			"Server error: no user ids are left above the highest stored one, " + top},
+		{"message", "imbachat:message:" + top,
+			`{"id":` + top + `,"imba_id":627,"room_id":1536,"user_id":2046,"uuid":"1536-1608275827-toptop","message":"top","time":"2020-12-18T07:17:07Z","answer_to":0,"liked":"0"}`,
+			request{path: v2(627, "send_msg"), enc: urlencodedEnc, basic: widgetBasic(627), fields: kvs("user_id", "1", "room_id", "1536", "message", "one more")},
+			"Server error: no message ids are left above the highest stored one, " + top},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			emu := start(t)
+			importWith(t, emu, map[string]string{tc.key: tc.doc})
+			before := exported(t, emu)
+			r := do(t, emu, tc.req)
+			assertError(t, r, http.StatusInternalServerError, tc.msg)
+			if after := exported(t, emu); after != before {
+				t.Errorf("state changed:\nbefore %s\nafter  %s", before, after)
+			}
+			// Adding a known user to a room needs no new id.
+			r = do(t, emu, request{path: roomsPath, enc: urlencodedEnc, fields: concat(siteCreds(209), kvs("room_id", "613", "users_ids[0]", "3"))})
+			assertOK(t, r, "imba_rooms", v1Added(613))
 		})
 	}
 }

@@ -82,7 +82,10 @@ func (s *Service) postMessage(tx *state.Tx, imbaID, roomID int64, remote, text s
 	case r.Banned:
 		return message{}, errForbidden(fmt.Sprintf("Room %d is banned", roomID))
 	}
-	id := tx.Next(seqMessage)
+	id, err := m.nextID(tx, seqMessage, kindMessage)
+	if err != nil {
+		return message{}, err
+	}
 	at = at.UTC().Truncate(time.Second)
 	msg := message{ID: id, ImbaID: imbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: at, Liked: "0",
 		UUID: fmt.Sprintf("%d-%d-%s", roomID, at.Unix(), s.deps.Random.Alphanumeric(6))}
