@@ -136,3 +136,44 @@ func TestIDsAtTheTopOfInt64(t *testing.T) {
 		})
 	}
 }
+
+// TestValuesAsSent: white space around text a request stores or compares
+// (room_title, room_pipe, the site login and password) is kept, as
+// ImbaChat's OctoberCMS backend, which has no TrimStrings middleware,
+// receives it; around numbers and flags it is ignored, as PHP reads them;
+// a value of only white space counts as not sent.
+func TestValuesAsSent(t *testing.T) {
+	t.Parallel()
+	for _, enc := range bodyEncodings {
+		t.Run(enc.String(), func(t *testing.T) {
+			t.Parallel()
+			emu := start(t)
+			r := do(t, emu, request{path: roomsPath, enc: enc, fields: concat(siteCreds(209),
+				kvs("room_title", "  Padded title  ", "room_pipe", " pipe-1 ", "room_type", " 0 ", "room_is_public", "1 ", "users_ids[0]", " 3"))})
+			assertOK(t, r, "imba_rooms", v1Created(1854))
+			// The same pipe without its spaces is another pipe: a new room.
+			r = do(t, emu, request{path: roomsPath, enc: enc, fields: concat(siteCreds(209), kvs("room_pipe", "pipe-1", "room_title", "   "))})
+			assertOK(t, r, "imba_rooms", v1Created(1855))
+			// Sent again with its spaces, the pipe finds the first room.
+			r = do(t, emu, request{path: roomsPath, enc: enc, fields: concat(siteCreds(209), kvs("room_pipe", " pipe-1 ", "users_ids[0]", "4"))})
+			assertOK(t, r, "imba_rooms", v1Added(1854))
+			list(t, emu, 209, "get_rooms", v2List(
+				newRoom(1855, 209, "pipe-1", "new room", 0, 1, 0),
+				newRoom(1854, 209, " pipe-1 ", "  Padded title  ", 2201, 0, 1),
+				room613()))
+			list(t, emu, 209, "get_rooms", v2List(newRoom(1854, 209, " pipe-1 ", "  Padded title  ", 2201, 0, 1), room613()), kvs("count_users", " 2")...)
+
+			before := snapshot(t, emu)
+			for _, creds := range [][]kv{
+				kvs("imba_id", "209", "login", "admin ", "password", "admin"),
+				kvs("imba_id", "209", "login", "admin", "password", " admin"),
+			} {
+				r = do(t, emu, request{path: roomsPath, enc: enc, fields: concat(creds, kvs("room_title", "Refused"))})
+				assertError(t, r, http.StatusForbidden, "Wrong login or password of the site user")
+			}
+			r = do(t, emu, request{path: v2(627, "send_msg"), enc: enc, fields: kvs("user_id", "1", "room_id", "1536", "message", "x", "password", "secret_key ")})
+			assertError(t, r, http.StatusUnauthorized, "Wrong password for widget 627")
+			assertUnchanged(t, emu, before)
+		})
+	}
+}

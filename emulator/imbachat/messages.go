@@ -38,6 +38,7 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	remote = strings.TrimSpace(remote) // a number, read as PHP reads one
 	if _, err := strconv.ParseInt(remote, 10, 64); err != nil {
 		return nil, errInvalid("user_id", "expected the id of a user of the external site, got %q", remote)
 	}
@@ -111,7 +112,7 @@ func parseMessageFilter(req *core.Request) (*messageFilter, error) {
 	if v, ok := param(req, "user_name"); ok {
 		f.userName = &v
 	}
-	if v, ok := param(req, "user_role"); ok {
+	if v, ok := wordParam(req, "user_role"); ok {
 		v = strings.ToLower(v)
 		if v == "administrator" {
 			v = "admin"

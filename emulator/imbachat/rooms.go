@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/core"
@@ -92,7 +93,7 @@ func parseRoomRequest(req *core.Request) (*roomRequest, error) {
 			if v.IsTree() {
 				return nil, errInvalid(usersIDsName(k), "expected a user id, got an array")
 			}
-			s := v.String()
+			s := strings.TrimSpace(v.String()) // a number, read as PHP reads one
 			if s == "" && k == "" {
 				continue // users_ids= sent empty: no members
 			}
