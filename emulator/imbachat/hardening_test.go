@@ -177,3 +177,82 @@ func TestValuesAsSent(t *testing.T) {
 		})
 	}
 }
+
+// badReferences is a seed section with every kind of problem a schema
+// cannot see, and the problems the seed must answer, in document order.
+const badReferences = `{"imbachat":{
+ "widgets":[{"imba_id":700,"secret_key":"k","login":"a","password":"b"},{"imba_id":700,"secret_key":"k2","login":"a","password":"b"}],
+ "users":[{"id":9001,"imba_id":700,"remote_user_id":"1"},{"id":9001,"imba_id":700,"remote_user_id":"2"},
+  {"id":9002,"imba_id":999,"remote_user_id":"3","created_at":"0001-01-01 00:00:00"}],
+ "rooms":[{"id":9100,"imba_id":700,"name":"ok","type":1,"admin_id":9001,"members":[9001]},
+  {"id":9100,"imba_id":700,"name":"twice","type":1},
+  {"id":9101,"imba_id":888,"name":"unknown widget","type":0,"admin_id":424242,"members":[2046]},
+  {"id":9102,"imba_id":700,"name":"wrong users","type":0,"admin_id":2046,"members":[9001,31337],"updated_at":"1969-12-31 23:59:59"}],
+ "messages":[{"id":9200,"room_id":5555,"user_id":7777,"message":"x","time":"2021-01-01 00:00:00"},
+  {"id":9201,"room_id":9102,"user_id":2046,"message":"x","time":"2021-01-01 00:00:00","answer_to":123456},
+  {"id":9201,"room_id":9100,"user_id":9001,"message":"twice","time":"2021-01-01 00:00:00"},
+  {"id":9202,"room_id":9100,"user_id":9001,"message":"answers a later one","time":"2021-01-01 00:00:00","answer_to":9203},
+  {"id":9203,"room_id":9100,"user_id":9001,"message":"later","time":"2021-01-01 00:00:00"}]
+}}`
+
+var badReferencesProblems = [][2]string{
+	{"/imbachat/widgets/1/imba_id", "widget 700 is defined twice in the section, first at /imbachat/widgets/0"},
+	{"/imbachat/users/1/id", "user 9001 is defined twice in the section, first at /imbachat/users/0"},
+	{"/imbachat/users/2/created_at", "0001-01-01 00:00:00 is before 1970-01-01 00:00:00: ImbaChat's dates are unix timestamps"},
+	{"/imbachat/users/2/imba_id", "no widget 999: neither the section nor the state holds one"},
+	{"/imbachat/rooms/1/id", "room 9100 is defined twice in the section, first at /imbachat/rooms/0"},
+	{"/imbachat/rooms/2/imba_id", "no widget 888: neither the section nor the state holds one"},
+	{"/imbachat/rooms/2/admin_id", "no user 424242: neither the section nor the state holds one"},
+	{"/imbachat/rooms/3/updated_at", "1969-12-31 23:59:59 is before 1970-01-01 00:00:00: ImbaChat's dates are unix timestamps"},
+	{"/imbachat/rooms/3/admin_id", "user 2046 is a user of widget 627, not of widget 700"},
+	{"/imbachat/rooms/3/members/1", "no user 31337: neither the section nor the state holds one"},
+	{"/imbachat/messages/0/room_id", "no room 5555: neither the section nor the state holds one"},
+	{"/imbachat/messages/0/user_id", "no user 7777: neither the section nor the state holds one"},
+	{"/imbachat/messages/1/user_id", "user 2046 is a user of widget 627, not of widget 700"},
+	{"/imbachat/messages/1/answer_to", "no message 123456: neither the section nor the state holds one"},
+	{"/imbachat/messages/2/id", "message 9201 is defined twice in the section, first at /imbachat/messages/1"},
+}
+
+// TestSeedReferenceProblems: a seed whose section refers to what does not
+// exist, defines an id twice or holds a date ImbaChat cannot have is
+// refused with every problem at once, each at its JSON path, and changes
+// nothing; references to the default fixtures and to earlier seeds are
+// good, and a row without created_at was created now.
+func TestSeedReferenceProblems(t *testing.T) {
+	t.Parallel()
+	emu := start(t)
+	before := exported(t, emu)
+	status, body := ctlCall(t, "POST", emu.URL()+"/_emulator/seed", badReferences)
+	var got struct {
+		Error    string `json:"error"`
+		Problems []struct {
+			Path   string `json:"path"`
+			Reason string `json:"reason"`
+		} `json:"problems"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil || status != http.StatusBadRequest || got.Error != "request body is not valid" {
+		t.Fatalf("seed: %d %s", status, body)
+	}
+	var gotProblems [][2]string
+	for _, p := range got.Problems {
+		gotProblems = append(gotProblems, [2]string{p.Path, p.Reason})
+	}
+	if !reflect.DeepEqual(gotProblems, badReferencesProblems) {
+		t.Errorf("problems:\n%s\nwant\n%s", show(gotProblems), show(badReferencesProblems))
+	}
+	if after := exported(t, emu); after != before {
+		t.Errorf("state changed:\nbefore %s\nafter  %s", before, after)
+	}
+
+	// References to the default fixtures, then to an earlier seed.
+	for _, seed := range []string{
+		`{"imbachat":{"rooms":[{"id":9300,"imba_id":627,"name":"Seeded","type":0,"admin_id":2046,"members":[2046,2157]}],
+		  "messages":[{"id":9400,"room_id":1536,"user_id":2046,"message":"hi","time":"2021-01-01 00:00:00","answer_to":4543}]}}`,
+		`{"imbachat":{"messages":[{"id":9401,"room_id":9300,"user_id":2157,"message":"in the seeded room","time":"2021-01-02 00:00:00","answer_to":9400}]}}`,
+	} {
+		if status, body := ctlCall(t, "POST", emu.URL()+"/_emulator/seed", seed); status != http.StatusOK {
+			t.Fatalf("seed: %d %s", status, body)
+		}
+	}
+	list(t, emu, 627, "get_rooms", v2List(newRoom(9300, 627, genPipe, "Seeded", 2046, 0, 0)), kvs("count_users", "2", "room_type", "0", "last_message_date", "2021-01-02")...)
+}
