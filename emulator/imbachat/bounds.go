@@ -17,11 +17,11 @@ type lengthBound struct {
 }
 
 var (
-	// varchar bounds names, titles, pipes, logins, passwords, keys, URLs
+	// varcharColumn bounds names, titles, pipes, logins, passwords, keys, URLs
 	// and the external site's user ids: VARCHAR(255).
-	varchar = lengthBound{max: 255}
-	// text bounds message texts and user data: TEXT, 65,535 bytes.
-	text = lengthBound{max: 65535, bytes: true}
+	varcharColumn = lengthBound{max: 255}
+	// textColumn bounds message texts and user data: TEXT, 65,535 bytes.
+	textColumn = lengthBound{max: 65535, bytes: true}
 )
 
 // exceeded reports why s does not fit, or "" when it does.
@@ -69,22 +69,22 @@ func fieldProblems(path string, fields ...field) []core.Problem {
 }
 
 func (w *widget) boundedFields() []field {
-	return []field{{"name", w.Name, varchar}, {"secret_key", w.SecretKey, varchar}, {"api_login", w.APILogin, varchar},
-		{"login", w.Login, varchar}, {"password", w.Password, varchar}}
+	return []field{{"name", w.Name, varcharColumn}, {"secret_key", w.SecretKey, varcharColumn}, {"api_login", w.APILogin, varcharColumn},
+		{"login", w.Login, varcharColumn}, {"password", w.Password, varcharColumn}}
 }
 
 func (u *user) boundedFields() []field {
-	return []field{{"remote_user_id", u.RemoteUserID, varchar}, {"name", u.Name, varchar}, {"login", u.Login, varchar},
-		{"password", u.Password, varchar}, {"user_data", string(u.UserData), text}, {"avatar_url", u.AvatarURL, varchar},
-		{"status", u.Status, varchar}}
+	return []field{{"remote_user_id", u.RemoteUserID, varcharColumn}, {"name", u.Name, varcharColumn}, {"login", u.Login, varcharColumn},
+		{"password", u.Password, varcharColumn}, {"user_data", string(u.UserData), textColumn}, {"avatar_url", u.AvatarURL, varcharColumn},
+		{"status", u.Status, varcharColumn}}
 }
 
 func (r *room) boundedFields() []field {
-	return []field{{"pipe", r.Pipe, varchar}, {"name", r.Name, varchar}}
+	return []field{{"pipe", r.Pipe, varcharColumn}, {"name", r.Name, varcharColumn}}
 }
 
 func (m *message) boundedFields() []field {
-	return []field{{"uuid", m.UUID, varchar}, {"message", m.Text, text}, {"liked", m.Liked, varchar}}
+	return []field{{"uuid", m.UUID, varcharColumn}, {"message", m.Text, textColumn}, {"liked", m.Liked, varcharColumn}}
 }
 
 // documentBounds checks a stored document's strings (a snapshot's): nil,

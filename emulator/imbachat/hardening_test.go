@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/chatemu/chatemu/testkit"
@@ -255,4 +256,97 @@ func TestSeedReferenceProblems(t *testing.T) {
 		}
 	}
 	list(t, emu, 627, "get_rooms", v2List(newRoom(9300, 627, genPipe, "Seeded", 2046, 0, 0)), kvs("count_users", "2", "room_type", "0", "last_message_date", "2021-01-02")...)
+}
+
+// TestStoredStringBounds: a string longer than the column ImbaChat keeps
+// it in (VARCHAR(255) counts characters, TEXT 65,535 bytes) is refused
+// where it enters, in the format of that entrance, and nothing changes;
+// a string at the bound is stored whole.
+func TestStoredStringBounds(t *testing.T) {
+	t.Parallel()
+	title255 := strings.Repeat("Ё", 255) // 510 bytes: characters count
+	text65535 := strings.Repeat("я", 32767) + "x"
+	t.Run("at the bounds", func(t *testing.T) {
+		t.Parallel()
+		emu := start(t)
+		r := do(t, emu, request{path: roomsPath, enc: urlencodedEnc, fields: concat(siteCreds(627),
+			kvs("room_title", title255, "room_pipe", strings.Repeat("p", 255), "users_ids[0]", strings.Repeat("0", 254)+"1"))})
+		assertOK(t, r, "imba_rooms", v1Created(1854))
+		r = do(t, emu, request{path: v2(627, "send_msg"), enc: urlencodedEnc, basic: widgetBasic(627), fields: kvs("user_id", strings.Repeat("0", 254)+"1", "room_id", "1854", "message", text65535)})
+		if r.status != http.StatusOK {
+			t.Fatalf("send_msg at the bound: %d %s", r.status, r.body)
+		}
+		view := emu.ImbaChat().Room(t, 627, 1854)
+		if view.Room.Name != title255 || len(view.Messages) != 1 || view.Messages[0].Message != text65535 {
+			t.Errorf("stored strings were cut: %d characters of title, %d messages", len([]rune(view.Room.Name)), len(view.Messages))
+		}
+	})
+
+	emu := start(t)
+	before := exported(t, emu)
+	for _, tc := range []struct {
+		name string
+		req  request
+		msg  string
+	}{
+		{"room_title", request{path: roomsPath, enc: multipartEnc, fields: concat(siteCreds(627), kvs("room_title", title255+"Ё"))},
+			"The room_title parameter is invalid: at most 255 characters, got 256"},
+		{"room_pipe", request{path: roomsPath, enc: urlencodedEnc, fields: concat(siteCreds(627), kvs("room_pipe", strings.Repeat("p", 256)))},
+			"The room_pipe parameter is invalid: at most 255 characters, got 256"},
+		{"room_title of an existing room", request{path: roomsPath, enc: jsonEnc, fields: concat(siteCreds(627), kvs("room_id", "1314", "room_title", strings.Repeat("t", 300)))},
+			"The room_title parameter is invalid: at most 255 characters, got 300"},
+		{"users_ids element", request{path: roomsPath, enc: urlencodedEnc, fields: concat(siteCreds(627), kvs("users_ids[0]", "1", "users_ids[1]", strings.Repeat("0", 255)+"1"))},
+			"The users_ids[1] parameter is invalid: at most 255 characters, got 256"},
+		{"message", request{path: v2(627, "send_msg"), enc: urlencodedEnc, basic: widgetBasic(627), fields: kvs("user_id", "1", "room_id", "1536", "message", text65535+"x")},
+			"The message parameter is invalid: at most 65535 bytes, got 65536"},
+	} {
+		assertError(t, do(t, emu, tc.req), http.StatusUnprocessableEntity, tc.msg)
+	}
+	status, body := ctlCall(t, "POST", emu.URL()+"/_emulator/imbachat/widgets/627/rooms/1536/messages", `{"user_id":"1","message":"`+text65535+`x"}`)
+	if want := `{"error":"The message parameter is invalid: at most 65535 bytes, got 65536"}`; status != http.StatusUnprocessableEntity || body != want {
+		t.Errorf("control plane write: %d %s\nwant 422 %s", status, body, want)
+	}
+
+	long := strings.Repeat("n", 256)
+	status, body = ctlCall(t, "POST", emu.URL()+"/_emulator/seed", `{"imbachat":{
+		"widgets":[{"imba_id":700,"name":"`+long+`","secret_key":"k","login":"a","password":"`+long+`"}],
+		"users":[{"id":9001,"imba_id":627,"remote_user_id":"77","name":"`+long+`","user_data":{"bio":"`+text65535+`"}}],
+		"rooms":[{"id":9100,"imba_id":627,"name":"`+long+`","pipe":"`+long+`","type":0}],
+		"messages":[{"id":9200,"room_id":1536,"user_id":2046,"message":"`+text65535+`x","time":"2021-01-01 00:00:00"}]}}`)
+	want := `{"error":"request body is not valid","problems":[` +
+		`{"path":"/imbachat/widgets/0/name","reason":"at most 255 characters, got 256"},` +
+		`{"path":"/imbachat/widgets/0/password","reason":"at most 255 characters, got 256"},` +
+		`{"path":"/imbachat/users/0/name","reason":"at most 255 characters, got 256"},` +
+		`{"path":"/imbachat/users/0/user_data","reason":"at most 65535 bytes, got 65545"},` +
+		`{"path":"/imbachat/rooms/0/pipe","reason":"at most 255 characters, got 256"},` +
+		`{"path":"/imbachat/rooms/0/name","reason":"at most 255 characters, got 256"},` +
+		`{"path":"/imbachat/messages/0/message","reason":"at most 65535 bytes, got 65536"}]}`
+	if status != http.StatusBadRequest || body != want {
+		t.Errorf("seed: %d %s\nwant 400 %s", status, body, want)
+	}
+	if after := exported(t, emu); after != before {
+		t.Errorf("state changed:\nbefore %s\nafter  %s", before, after)
+	}
+
+	// A snapshot is refused as a whole, naming the document and the field.
+	status, body = ctlCall(t, "GET", emu.URL()+"/_emulator/state", "")
+	if status != http.StatusOK {
+		t.Fatalf("export: %d", status)
+	}
+	var snap map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &snap); err != nil {
+		t.Fatal(err)
+	}
+	var docs map[string]json.RawMessage
+	json.Unmarshal(snap["documents"], &docs)
+	docs["imbachat:room:000000001314"] = json.RawMessage(strings.Replace(string(docs["imbachat:room:000000001314"]), `"name":"New conversation"`, `"name":"`+long+`"`, 1))
+	snap["documents"], _ = json.Marshal(docs)
+	raw, _ := json.Marshal(snap)
+	status, body = ctlCall(t, "PUT", emu.URL()+"/_emulator/state", string(raw))
+	if want := `{"error":"snapshot refused: document \"imbachat:room:000000001314\": name: at most 255 characters, got 256"}`; status != http.StatusBadRequest || body != want {
+		t.Errorf("snapshot: %d %s\nwant 400 %s", status, body, want)
+	}
+	if after := exported(t, emu); after != before {
+		t.Errorf("state changed by a refused snapshot")
+	}
 }

@@ -50,6 +50,9 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	text, _ := req.Params.String("message") // as sent, white space kept
+	if err := boundedParam("message", text, textColumn); err != nil {
+		return nil, err
+	}
 	var msg message
 	err = s.m.db.Update(func(tx *state.Tx) error {
 		msg, err = s.postMessage(tx, w.ImbaID, roomID, remote, text, req.Now)

@@ -57,6 +57,12 @@ func parseRoomRequest(req *core.Request) (*roomRequest, error) {
 		rr.title = v
 	}
 	rr.pipe, _ = param(req, "room_pipe")
+	if err := boundedParam("room_title", rr.title, varcharColumn); err != nil {
+		return nil, err
+	}
+	if err := boundedParam("room_pipe", rr.pipe, varcharColumn); err != nil {
+		return nil, err
+	}
 	if v, ok, err := optionalInt(req, "room_type"); err != nil {
 		return nil, err
 	} else if ok {
@@ -96,6 +102,9 @@ func parseRoomRequest(req *core.Request) (*roomRequest, error) {
 			s := strings.TrimSpace(v.String()) // a number, read as PHP reads one
 			if s == "" && k == "" {
 				continue // users_ids= sent empty: no members
+			}
+			if err := boundedParam(usersIDsName(k), s, varcharColumn); err != nil {
+				return nil, err // leading zeros: a number, yet too long to store
 			}
 			if n, err := strconv.ParseInt(s, 10, 64); err != nil || n < 0 {
 				return nil, errInvalid(usersIDsName(k), "expected the id of a user of the external site, got %q", s)
