@@ -135,18 +135,18 @@ type fixtureCheck struct {
 	m        *model
 	now      time.Time
 	problems []core.Problem
-	widgets  map[int64]int // id -> index of its first definition
-	users    map[int64]*user
-	rooms    map[int64]*room
-	messages map[int64]int // messages checked so far
-	answers  map[int64]int // every message id of the section
-	userAt   map[int64]int
-	roomAt   map[int64]int
+	// Where each id of a list is first defined (id -> index).
+	widgets, userAt, roomAt, messages map[int64]int
+	// The section's users and rooms built so far, by id.
+	users map[int64]*user
+	rooms map[int64]*room
+	// Every message id of the section: an answer may precede its message.
+	answers map[int64]bool
 }
 
 func newFixtureCheck(m *model, now time.Time) *fixtureCheck {
 	return &fixtureCheck{m: m, now: now, widgets: map[int64]int{}, users: map[int64]*user{}, rooms: map[int64]*room{},
-		messages: map[int64]int{}, userAt: map[int64]int{}, roomAt: map[int64]int{}}
+		messages: map[int64]int{}, answers: map[int64]bool{}, userAt: map[int64]int{}, roomAt: map[int64]int{}}
 }
 
 func (c *fixtureCheck) add(path, format string, args ...any) {
@@ -228,9 +228,10 @@ func (c *fixtureCheck) widgetUser(path string, id, imbaID int64) {
 func (c *fixtureCheck) section(sec *fixtureSection) *fixtureRows {
 	rows := &fixtureRows{}
 	for i, w := range sec.Widgets {
-		if !c.duplicate(c.widgets, "widgets", i, "imba_id", "widget", w.ImbaID) {
-			c.problems = append(c.problems, fieldProblems(sectionPath("widgets", i), w.boundedFields()...)...)
+		if c.duplicate(c.widgets, "widgets", i, "imba_id", "widget", w.ImbaID) {
+			continue
 		}
+		c.problems = append(c.problems, fieldProblems(sectionPath("widgets", i), w.boundedFields()...)...)
 		rows.widgets = append(rows.widgets, w)
 	}
 	for i := range sec.Users {
@@ -243,19 +244,14 @@ func (c *fixtureCheck) section(sec *fixtureSection) *fixtureRows {
 			rows.rooms = append(rows.rooms, *r)
 		}
 	}
-	// Every message id first: an answer may come before its message.
-	first := make(map[int64]int, len(sec.Messages))
-	for i := len(sec.Messages) - 1; i >= 0; i-- {
-		first[sec.Messages[i].ID] = i
+	for _, fm := range sec.Messages {
+		c.answers[fm.ID] = true
 	}
-	c.answers = first
 	for i := range sec.Messages {
 		if c.duplicate(c.messages, "messages", i, "id", "message", sec.Messages[i].ID) {
 			continue
 		}
-		if msg, ok := c.fixtureMessage(i, &sec.Messages[i]); ok {
-			rows.messages = append(rows.messages, msg)
-		}
+		rows.messages = append(rows.messages, c.fixtureMessage(i, &sec.Messages[i]))
 	}
 	return rows
 }
@@ -322,7 +318,7 @@ func (c *fixtureCheck) fixtureRoom(i int, fr *fixtureRoom) (*room, bool) {
 	return r, true
 }
 
-func (c *fixtureCheck) fixtureMessage(i int, fm *fixtureMessage) (message, bool) {
+func (c *fixtureCheck) fixtureMessage(i int, fm *fixtureMessage) message {
 	path := sectionPath("messages", i)
 	at := c.date(path+"/time", fm.Time, time.Time{})
 	msg := message{ID: fm.ID, RoomID: fm.RoomID, UserID: fm.UserID, UUID: fm.UUID,
@@ -335,7 +331,7 @@ func (c *fixtureCheck) fixtureMessage(i int, fm *fixtureMessage) (message, bool)
 		c.widgetUser(path+"/user_id", fm.UserID, 0)
 	}
 	if fm.AnswerTo != 0 {
-		if _, inSection := c.answers[fm.AnswerTo]; !inSection && !c.m.messages.Has(fm.AnswerTo) {
+		if !c.answers[fm.AnswerTo] && !c.m.messages.Has(fm.AnswerTo) {
 			c.add(path+"/answer_to", "no message %d: neither the section nor the state holds one", fm.AnswerTo)
 		}
 	}
@@ -346,7 +342,7 @@ func (c *fixtureCheck) fixtureMessage(i int, fm *fixtureMessage) (message, bool)
 		msg.UUID = fmt.Sprintf("%d-%d-%s", msg.RoomID, at.Unix(), "fixtur")
 	}
 	c.problems = append(c.problems, fieldProblems(path, msg.boundedFields()...)...)
-	return msg, true
+	return msg
 }
 
 // recordMessage stores a message and moves its room's and author's last
