@@ -74,7 +74,7 @@ func TestControlPlane(t *testing.T) {
 		{"seed not json", "POST", "/_emulator/seed", `{"imbachat":`, 400, `{"error":"request body is not valid","problems":[{"path":"","reason":"not valid JSON at line 1, column 12: unexpected end of JSON input"}]}`},
 		{"seed unknown vendor", "POST", "/_emulator/seed", `{"slack":{}}`, 400, `{"error":"request body is not valid","problems":[{"path":"","reason":"Additional property slack is not allowed"}]}`},
 		{"seed apply error rolls back", "POST", "/_emulator/seed", `{"imbachat":{"rooms":[{"id":5001,"imba_id":627,"name":"Half","type":0}],"messages":[{"id":9,"room_id":777,"user_id":1,"message":"x","time":"2021-01-01 00:00:00"}]}}`, 400,
-			`{"error":"request body: imbachat fixtures: messages/0: room 777 is not defined"}`},
+			`{"error":"request body is not valid","problems":[{"path":"/imbachat/messages/0/room_id","reason":"no room 777: neither the section nor the state holds one"},{"path":"/imbachat/messages/0/user_id","reason":"no user 1: neither the section nor the state holds one"}]}`},
 		{"unknown control route", "GET", "/_emulator/nope", "", 404, `{"error":"no control route GET /_emulator/nope"}`},
 		{"wrong control method", "DELETE", "/_emulator/clock", "", 405, `{"error":"/_emulator/clock does not accept DELETE"}`},
 		{"nothing served", "GET", "/other", "", 404, `{"error":"nothing is served at /other: vendor APIs live under /imbachat/, /rest/, /message/, the control plane under /_emulator/"}`},
@@ -162,7 +162,7 @@ func TestBrokenFixturesStopStartUp(t *testing.T) {
 		{"syntax", `{"imbachat": {"widgets": [}`, "broken.json is not valid:\n  /: not valid JSON at line 1, column 27: invalid character '}' looking for beginning of value"},
 		{"schema", `{"imbachat": {"widgets": [{"imba_id": 1, "secret_key": "k", "login": "a"}]}}`, "broken.json is not valid:\n  /imbachat/widgets/0: password is required"},
 		{"reference", `{"imbachat": {"messages": [{"id": 1, "room_id": 2, "user_id": 3, "message": "x", "time": "2021-01-01 00:00:00"}]}}`,
-			"loading fixtures: broken.json: imbachat fixtures: messages/0: room 2 is not defined"},
+			"loading fixtures: broken.json is not valid:\n  /imbachat/messages/0/room_id: no room 2: neither the section nor the state holds one"},
 	}
 	for _, c := range cases {
 		_, err := emulator.New(emulator.Config{Fixtures: fstest.MapFS{"broken.json": {Data: []byte(c.file)}}})

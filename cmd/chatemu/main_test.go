@@ -558,3 +558,58 @@ func TestValidateImBoxFixtureReferences(t *testing.T) {
 		t.Errorf("alone, the broken file: exit %d", code)
 	}
 }
+
+// TestValidateImbaChatFixtureReferences: chatemu validate applies fixture
+// files in order over the default fixtures, as seeds are applied, so an
+// ImbaChat section may refer to the default fixtures and to earlier files;
+// what it refers to that exists nowhere is reported, every problem of the
+// file at once, each at its JSON path.
+func TestValidateImbaChatFixtureReferences(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a-widget.json": `{"imbachat":{"widgets":[{"imba_id":700,"secret_key":"k","login":"a","password":"b"}],
+			"users":[{"id":9001,"imba_id":700,"remote_user_id":"1"}]}}`,
+		"b-room.json": `{"imbachat":{"rooms":[{"id":9100,"imba_id":700,"name":"Seeded","type":1,"admin_id":9001,"members":[9001]}],
+			"messages":[{"id":9200,"room_id":1536,"user_id":2046,"message":"in a default room","time":"2021-01-01 00:00:00"}]}}`,
+		"c-broken.json": `{"imbachat":{"rooms":[{"id":9101,"imba_id":700,"name":"x","type":0,"admin_id":2046,"members":[9001,31337]},
+			{"id":9101,"imba_id":888,"name":"y","type":0}],
+			"messages":[{"id":9201,"room_id":5555,"user_id":9001,"message":"x","time":"0001-01-01 00:00:00"}]}}`,
+	}
+	path := map[string]string{}
+	for name, doc := range files {
+		path[name] = filepath.Join(dir, name)
+		if err := os.WriteFile(path[name], []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"validate", path["a-widget.json"], path["b-room.json"]}, &out, &errOut); code != 0 {
+		t.Errorf("files referring to the defaults and to earlier files: exit %d, %q", code, errOut.String())
+	}
+
+	out.Reset()
+	errOut.Reset()
+	code := run([]string{"validate", path["a-widget.json"], path["b-room.json"], path["c-broken.json"]}, &out, &errOut)
+	want := path["c-broken.json"] + " is not valid:\n" +
+		"  /imbachat/rooms/0/admin_id: user 2046 is a user of widget 627, not of widget 700\n" +
+		"  /imbachat/rooms/0/members/1: no user 31337: neither the section nor the state holds one\n" +
+		"  /imbachat/rooms/1/id: room 9101 is defined twice in the section, first at /imbachat/rooms/0\n" +
+		"  /imbachat/messages/0/time: 0001-01-01 00:00:00 is before 1970-01-01 00:00:00: ImbaChat's dates are unix timestamps\n" +
+		"  /imbachat/messages/0/room_id: no room 5555: neither the section nor the state holds one\n"
+	if code != 1 || errOut.String() != want {
+		t.Errorf("broken file: exit %d\n%s\nwant\n%s", code, errOut.String(), want)
+	}
+	if want := path["a-widget.json"] + ": valid\n" + path["b-room.json"] + ": valid\n"; out.String() != want {
+		t.Errorf("valid files: %q, want %q", out.String(), want)
+	}
+
+	// Alone, the room file refers to a widget and a user no file defines.
+	out.Reset()
+	errOut.Reset()
+	code = run([]string{"validate", path["b-room.json"]}, &out, &errOut)
+	for _, w := range []string{"/imbachat/rooms/0/imba_id: no widget 700", "/imbachat/rooms/0/admin_id: no user 9001", "/imbachat/rooms/0/members/0: no user 9001"} {
+		if code != 1 || !strings.Contains(errOut.String(), w) {
+			t.Errorf("room file alone: exit %d, %q does not say %q", code, errOut.String(), w)
+		}
+	}
+}

@@ -112,7 +112,7 @@ func checkBasic(req *core.Request, p *principal) (sent bool, err error) {
 // authBasic requires Basic widget credentials (get_users, spec
 // "API for getting a list of users", Authorization).
 func (s *Service) authBasic(req *core.Request) error {
-	return s.authWidget(req, func(*widget) error { return errUnauthorized("Authenticate required!") })
+	return s.authWidget(req, func(*widget) error { return errUnauthorized(authenticateRequired) })
 }
 
 // authWidget checks Basic widget credentials against the path widget; a

@@ -72,6 +72,9 @@ func (s *Service) Write(imbaID, roomID int64, remoteUserID, text string, at time
 	if strings.TrimSpace(text) == "" {
 		return nil, errRequired("message")
 	}
+	if err := boundedParam("message", text, textColumn); err != nil {
+		return nil, err
+	}
 	if at.IsZero() {
 		at = s.deps.Clock.Now()
 	}

@@ -1,7 +1,6 @@
 package imbachat
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -24,32 +23,17 @@ func (s *Service) ClaimedTenant(req *core.Request) string {
 }
 
 // FaultError implements core.ErrorCatalog. ImbaChat's errors are known by
-// their status ("422", "500", "503", ...): any 4xx or 5xx code gives the
-// vendor's envelope with that status and its standard text.
+// their status ("401", "422", "500", "503", ...): any 4xx or 5xx code gives
+// the error errStatus builds for it, the same as the real one of that
+// status.
 func (s *Service) FaultError(code string) (*core.APIError, bool) {
 	n, err := strconv.Atoi(code)
 	if err != nil || n < 400 || n > 599 {
 		return nil, false
 	}
-	return core.VendorError(n, code, faultText(n)), true
+	return errStatus(n), true
 }
 
 // RateLimitError implements core.ErrorCatalog: ImbaChat documents no rate
 // limit, so the emulator's is a 429 in the vendor's envelope.
-func (s *Service) RateLimitError() *core.APIError {
-	return core.VendorError(http.StatusTooManyRequests, "429", "Too Many Attempts.")
-}
-
-func faultText(status int) string {
-	switch status {
-	case http.StatusInternalServerError:
-		return "Server error"
-	case http.StatusServiceUnavailable:
-		return "Service Unavailable"
-	case http.StatusUnprocessableEntity:
-		return "The given data was invalid."
-	case http.StatusTooManyRequests:
-		return "Too Many Attempts."
-	}
-	return http.StatusText(status)
-}
+func (s *Service) RateLimitError() *core.APIError { return errTooManyAttempts() }

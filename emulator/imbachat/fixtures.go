@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/internal/state"
 )
 
@@ -64,24 +65,12 @@ type fixtureMessage struct {
 	Liked    string `json:"liked"`
 }
 
-func parseDate(field, s string, def time.Time) (time.Time, error) {
-	if s == "" {
-		return def, nil
-	}
-	t, err := time.Parse(dateLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s: expected %q, got %q", field, dateLayout, s)
-	}
-	return t, nil
-}
+// sectionPath is the JSON pointer of a fixture section's row.
+func sectionPath(list string, i int) string { return fmt.Sprintf("/imbachat/%s/%d", list, i) }
 
-func parseOptionalDate(field string, s *string) (*time.Time, error) {
-	if s == nil {
-		return nil, nil
-	}
-	t, err := parseDate(field, *s, time.Time{})
-	return &t, err
-}
+// earliestDate is the first instant ImbaChat can store: its dates are unix
+// timestamps (MySQL TIMESTAMP columns, send_msg's "time" in unix seconds).
+var earliestDate = time.Unix(0, 0).UTC()
 
 func orNULL(s *string) string {
 	if s == nil {
@@ -99,90 +88,261 @@ func avatarURL(imbaID int64, remote string) string {
 // ApplyFixtures implements core.ModeledVendor: it writes a validated
 // section into the model. Rows with an existing id are replaced, sequences
 // move above every id (the tables see to that), and last-message dates are
-// derived from the messages.
+// derived from the messages. What a schema cannot see is checked first,
+// and every problem of the section is reported at once as a
+// *core.ValidationError, nothing written: ids defined twice, a widget, user,
+// room or message referred to that neither the section nor the state
+// holds, a user of another widget, a date ImbaChat cannot store, a string
+// longer than its column. A missing created_at is the emulator clock's now.
 func (s *Service) ApplyFixtures(tx *state.Tx, raw json.RawMessage) error {
-	m := s.m
 	var sec fixtureSection
 	if err := json.Unmarshal(raw, &sec); err != nil {
 		return fmt.Errorf("imbachat fixtures: %w", err)
 	}
-	for _, w := range sec.Widgets {
+	c := newFixtureCheck(s.m, s.deps.Clock.Now().UTC().Truncate(time.Second))
+	rows := c.section(&sec)
+	if len(c.problems) > 0 {
+		return &core.ValidationError{Problems: c.problems}
+	}
+	m := s.m
+	for _, w := range rows.widgets {
 		m.widgets.Put(tx, w)
 	}
-	for i, fu := range sec.Users {
-		created, err := parseDate(fmt.Sprintf("users/%d/created_at", i), fu.CreatedAt, time.Time{})
-		if err != nil {
-			return err
-		}
-		updated, err := parseDate(fmt.Sprintf("users/%d/updated_at", i), fu.UpdatedAt, created)
-		if err != nil {
-			return err
-		}
-		deleted, err := parseOptionalDate(fmt.Sprintf("users/%d/deleted_at", i), fu.DeletedAt)
-		if err != nil {
-			return err
-		}
-		u := user{ID: fu.ID, ImbaID: fu.ImbaID, RemoteUserID: fu.RemoteUserID.String(), Name: fu.Name,
-			Login: orNULL(fu.Login), Password: orNULL(fu.Password), Status: fu.Status, UserData: fu.UserData,
-			AvatarURL: fu.AvatarURL, Banned: fu.Banned, CreatedAt: created, UpdatedAt: updated, DeletedAt: deleted}
-		if u.Status == "" {
-			u.Status = "user"
-		}
-		if u.Name == "" {
-			u.Name = "User " + u.RemoteUserID
-		}
-		if u.AvatarURL == "" {
-			u.AvatarURL = avatarURL(u.ImbaID, u.RemoteUserID)
-		}
-		if len(u.UserData) == 0 {
-			u.UserData = json.RawMessage("null")
-		}
+	for _, u := range rows.users {
 		m.users.Put(tx, u)
 	}
-	for i, fr := range sec.Rooms {
-		created, err := parseDate(fmt.Sprintf("rooms/%d/created_at", i), fr.CreatedAt, time.Time{})
-		if err != nil {
-			return err
-		}
-		updated, err := parseDate(fmt.Sprintf("rooms/%d/updated_at", i), fr.UpdatedAt, created)
-		if err != nil {
-			return err
-		}
-		deleted, err := parseOptionalDate(fmt.Sprintf("rooms/%d/deleted_at", i), fr.DeletedAt)
-		if err != nil {
-			return err
-		}
-		r := room{ID: fr.ID, ImbaID: fr.ImbaID, Pipe: fr.Pipe, Name: fr.Name, AdminID: fr.AdminID, Type: fr.Type,
-			Tab: fr.Tab, IsPublic: fr.IsPublic, Status: fr.Status, Banned: fr.Banned, Members: fr.Members,
-			CreatedAt: created, UpdatedAt: updated, DeletedAt: deleted}
-		if r.Members == nil {
-			r.Members = []int64{}
-		}
-		if r.Pipe == "" {
-			r.Pipe = uniqidPipe(created, r.ID)
-		}
+	for _, r := range rows.rooms {
 		m.rooms.Put(tx, r)
 	}
-	for i, fm := range sec.Messages {
-		at, err := parseDate(fmt.Sprintf("messages/%d/time", i), fm.Time, time.Time{})
-		if err != nil {
-			return err
-		}
-		r, found := m.rooms.Get(fm.RoomID)
-		if !found {
-			return fmt.Errorf("imbachat fixtures: messages/%d: room %d is not defined", i, fm.RoomID)
-		}
-		msg := message{ID: fm.ID, ImbaID: r.ImbaID, RoomID: fm.RoomID, UserID: fm.UserID, UUID: fm.UUID,
-			Text: fm.Message, Time: at, AnswerTo: fm.AnswerTo, Liked: fm.Liked}
-		if msg.Liked == "" {
-			msg.Liked = "0"
-		}
-		if msg.UUID == "" {
-			msg.UUID = fmt.Sprintf("%d-%d-%s", msg.RoomID, at.Unix(), "fixtur")
-		}
+	for _, msg := range rows.messages {
 		m.recordMessage(tx, msg)
 	}
 	return nil
+}
+
+// fixtureRows are a section's rows, built and checked, ready to be stored.
+type fixtureRows struct {
+	widgets  []widget
+	users    []user
+	rooms    []room
+	messages []message
+}
+
+// fixtureCheck builds a section's rows and collects its problems. A
+// reference is good when the section or the current state holds what it
+// names (the section's row first: it replaces the stored one).
+type fixtureCheck struct {
+	m        *model
+	now      time.Time
+	problems []core.Problem
+	// Where each id of a list is first defined (id -> index).
+	widgets, userAt, roomAt, messages map[int64]int
+	// The section's users and rooms built so far, by id.
+	users map[int64]*user
+	rooms map[int64]*room
+	// Every message id of the section: an answer may precede its message.
+	answers map[int64]bool
+}
+
+func newFixtureCheck(m *model, now time.Time) *fixtureCheck {
+	return &fixtureCheck{m: m, now: now, widgets: map[int64]int{}, users: map[int64]*user{}, rooms: map[int64]*room{},
+		messages: map[int64]int{}, answers: map[int64]bool{}, userAt: map[int64]int{}, roomAt: map[int64]int{}}
+}
+
+func (c *fixtureCheck) add(path, format string, args ...any) {
+	c.problems = append(c.problems, core.Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
+}
+
+// duplicate reports an id (in the field idName) defined before in the
+// same list.
+func (c *fixtureCheck) duplicate(seen map[int64]int, list string, i int, idName, what string, id int64) bool {
+	if first, ok := seen[id]; ok {
+		c.add(sectionPath(list, i)+"/"+idName, "%s %d is defined twice in the section, first at %s", what, id, sectionPath(list, first))
+		return true
+	}
+	seen[id] = i
+	return false
+}
+
+// date reads a fixture date: def when it is missing, a problem when it is
+// not a date or one ImbaChat cannot store.
+func (c *fixtureCheck) date(path, s string, def time.Time) time.Time {
+	if s == "" {
+		return def
+	}
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		c.add(path, "not a date: expected %q, got %q", dateLayout, s)
+		return def
+	}
+	if t.Before(earliestDate) {
+		c.add(path, "%s is before %s: ImbaChat's dates are unix timestamps", s, earliestDate.Format(dateLayout))
+	}
+	return t
+}
+
+func (c *fixtureCheck) optionalDate(path string, s *string) *time.Time {
+	if s == nil {
+		return nil
+	}
+	t := c.date(path, *s, time.Time{})
+	return &t
+}
+
+func (c *fixtureCheck) widgetKnown(id int64) bool {
+	if _, ok := c.widgets[id]; ok {
+		return true
+	}
+	return c.m.widgets.Has(id)
+}
+
+func (c *fixtureCheck) user(id int64) (*user, bool) {
+	if u, ok := c.users[id]; ok {
+		return u, true
+	}
+	u, ok := c.m.users.Get(id)
+	return &u, ok
+}
+
+func (c *fixtureCheck) room(id int64) (*room, bool) {
+	if r, ok := c.rooms[id]; ok {
+		return r, true
+	}
+	r, ok := c.m.rooms.Get(id)
+	return &r, ok
+}
+
+// widgetUser checks that path names a user, of widget imbaID when that is
+// known (not 0).
+func (c *fixtureCheck) widgetUser(path string, id, imbaID int64) {
+	u, ok := c.user(id)
+	switch {
+	case !ok:
+		c.add(path, "no user %d: neither the section nor the state holds one", id)
+	case imbaID != 0 && u.ImbaID != imbaID:
+		c.add(path, "user %d is a user of widget %d, not of widget %d", id, u.ImbaID, imbaID)
+	}
+}
+
+// section builds every row of a section, checking each as it goes.
+func (c *fixtureCheck) section(sec *fixtureSection) *fixtureRows {
+	rows := &fixtureRows{}
+	for i, w := range sec.Widgets {
+		if c.duplicate(c.widgets, "widgets", i, "imba_id", "widget", w.ImbaID) {
+			continue
+		}
+		c.problems = append(c.problems, fieldProblems(sectionPath("widgets", i), w.boundedFields()...)...)
+		rows.widgets = append(rows.widgets, w)
+	}
+	for i := range sec.Users {
+		if u, ok := c.fixtureUser(i, &sec.Users[i]); ok {
+			rows.users = append(rows.users, *u)
+		}
+	}
+	for i := range sec.Rooms {
+		if r, ok := c.fixtureRoom(i, &sec.Rooms[i]); ok {
+			rows.rooms = append(rows.rooms, *r)
+		}
+	}
+	for _, fm := range sec.Messages {
+		c.answers[fm.ID] = true
+	}
+	for i := range sec.Messages {
+		if c.duplicate(c.messages, "messages", i, "id", "message", sec.Messages[i].ID) {
+			continue
+		}
+		rows.messages = append(rows.messages, c.fixtureMessage(i, &sec.Messages[i]))
+	}
+	return rows
+}
+
+func (c *fixtureCheck) fixtureUser(i int, fu *fixtureUser) (*user, bool) {
+	path := sectionPath("users", i)
+	if c.duplicate(c.userAt, "users", i, "id", "user", fu.ID) {
+		return nil, false
+	}
+	created := c.date(path+"/created_at", fu.CreatedAt, c.now)
+	u := &user{ID: fu.ID, ImbaID: fu.ImbaID, RemoteUserID: fu.RemoteUserID.String(), Name: fu.Name,
+		Login: orNULL(fu.Login), Password: orNULL(fu.Password), Status: fu.Status, UserData: fu.UserData,
+		AvatarURL: fu.AvatarURL, Banned: fu.Banned, CreatedAt: created,
+		UpdatedAt: c.date(path+"/updated_at", fu.UpdatedAt, created), DeletedAt: c.optionalDate(path+"/deleted_at", fu.DeletedAt)}
+	if !c.widgetKnown(u.ImbaID) {
+		c.add(path+"/imba_id", "no widget %d: neither the section nor the state holds one", u.ImbaID)
+	}
+	if u.Status == "" {
+		u.Status = "user"
+	}
+	if u.Name == "" {
+		u.Name = "User " + u.RemoteUserID
+	}
+	if u.AvatarURL == "" {
+		u.AvatarURL = avatarURL(u.ImbaID, u.RemoteUserID)
+	}
+	if len(u.UserData) == 0 {
+		u.UserData = json.RawMessage("null")
+	}
+	c.problems = append(c.problems, fieldProblems(path, u.boundedFields()...)...)
+	c.users[u.ID] = u
+	return u, true
+}
+
+func (c *fixtureCheck) fixtureRoom(i int, fr *fixtureRoom) (*room, bool) {
+	path := sectionPath("rooms", i)
+	if c.duplicate(c.roomAt, "rooms", i, "id", "room", fr.ID) {
+		return nil, false
+	}
+	created := c.date(path+"/created_at", fr.CreatedAt, c.now)
+	r := &room{ID: fr.ID, ImbaID: fr.ImbaID, Pipe: fr.Pipe, Name: fr.Name, AdminID: fr.AdminID, Type: fr.Type,
+		Tab: fr.Tab, IsPublic: fr.IsPublic, Status: fr.Status, Banned: fr.Banned, Members: fr.Members,
+		CreatedAt: created, UpdatedAt: c.date(path+"/updated_at", fr.UpdatedAt, created),
+		DeletedAt: c.optionalDate(path+"/deleted_at", fr.DeletedAt)}
+	usersOf := r.ImbaID
+	if !c.widgetKnown(r.ImbaID) {
+		c.add(path+"/imba_id", "no widget %d: neither the section nor the state holds one", r.ImbaID)
+		usersOf = 0 // users are checked for existence only
+	}
+	if r.AdminID != 0 {
+		c.widgetUser(path+"/admin_id", r.AdminID, usersOf)
+	}
+	for j, id := range r.Members {
+		c.widgetUser(fmt.Sprintf("%s/members/%d", path, j), id, usersOf)
+	}
+	if r.Members == nil {
+		r.Members = []int64{}
+	}
+	if r.Pipe == "" {
+		r.Pipe = uniqidPipe(created, r.ID)
+	}
+	c.problems = append(c.problems, fieldProblems(path, r.boundedFields()...)...)
+	c.rooms[r.ID] = r
+	return r, true
+}
+
+func (c *fixtureCheck) fixtureMessage(i int, fm *fixtureMessage) message {
+	path := sectionPath("messages", i)
+	at := c.date(path+"/time", fm.Time, time.Time{})
+	msg := message{ID: fm.ID, RoomID: fm.RoomID, UserID: fm.UserID, UUID: fm.UUID,
+		Text: fm.Message, Time: at, AnswerTo: fm.AnswerTo, Liked: fm.Liked}
+	if r, ok := c.room(fm.RoomID); ok {
+		msg.ImbaID = r.ImbaID
+		c.widgetUser(path+"/user_id", fm.UserID, r.ImbaID)
+	} else {
+		c.add(path+"/room_id", "no room %d: neither the section nor the state holds one", fm.RoomID)
+		c.widgetUser(path+"/user_id", fm.UserID, 0)
+	}
+	if fm.AnswerTo != 0 {
+		if !c.answers[fm.AnswerTo] && !c.m.messages.Has(fm.AnswerTo) {
+			c.add(path+"/answer_to", "no message %d: neither the section nor the state holds one", fm.AnswerTo)
+		}
+	}
+	if msg.Liked == "" {
+		msg.Liked = "0"
+	}
+	if msg.UUID == "" {
+		msg.UUID = fmt.Sprintf("%d-%d-%s", msg.RoomID, at.Unix(), "fixtur")
+	}
+	c.problems = append(c.problems, fieldProblems(path, msg.boundedFields()...)...)
+	return msg
 }
 
 // recordMessage stores a message and moves its room's and author's last

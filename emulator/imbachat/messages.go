@@ -38,6 +38,7 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	remote = strings.TrimSpace(remote) // a number, read as PHP reads one
 	if _, err := strconv.ParseInt(remote, 10, 64); err != nil {
 		return nil, errInvalid("user_id", "expected the id of a user of the external site, got %q", remote)
 	}
@@ -49,6 +50,9 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	text, _ := req.Params.String("message") // as sent, white space kept
+	if err := boundedParam("message", text, textColumn); err != nil {
+		return nil, err
+	}
 	var msg message
 	err = s.m.db.Update(func(tx *state.Tx) error {
 		msg, err = s.postMessage(tx, w.ImbaID, roomID, remote, text, req.Now)
@@ -82,7 +86,10 @@ func (s *Service) postMessage(tx *state.Tx, imbaID, roomID int64, remote, text s
 	case r.Banned:
 		return message{}, errForbidden(fmt.Sprintf("Room %d is banned", roomID))
 	}
-	id := tx.Next(seqMessage)
+	id, err := m.nextID(tx, seqMessage, kindMessage)
+	if err != nil {
+		return message{}, err
+	}
 	at = at.UTC().Truncate(time.Second)
 	msg := message{ID: id, ImbaID: imbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: at, Liked: "0",
 		UUID: fmt.Sprintf("%d-%d-%s", roomID, at.Unix(), s.deps.Random.Alphanumeric(6))}
@@ -108,7 +115,7 @@ func parseMessageFilter(req *core.Request) (*messageFilter, error) {
 	if v, ok := param(req, "user_name"); ok {
 		f.userName = &v
 	}
-	if v, ok := param(req, "user_role"); ok {
+	if v, ok := wordParam(req, "user_role"); ok {
 		v = strings.ToLower(v)
 		if v == "administrator" {
 			v = "admin"

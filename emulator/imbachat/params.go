@@ -8,10 +8,13 @@ import (
 	"github.com/chatemu/chatemu/internal/core"
 )
 
-// param returns a scalar parameter with surrounding white space removed;
-// an empty value counts as not sent (curl --form 'room_pipe='). JSON
-// booleans read as "1" and "0", as a PHP backend compares them with
-// integer columns.
+// param returns a scalar parameter as sent: ImbaChat's backend runs on
+// OctoberCMS, whose HTTP kernel has no TrimStrings middleware, so white
+// space around text reaches the API and is stored and compared with it
+// (docs/fidelity.md, "Transport and encoding"). A value that is empty or
+// only white space counts as not sent (curl --form 'room_pipe=';
+// Laravel's "required" rule trims before it tests). JSON booleans read as
+// "1" and "0", as a PHP backend compares them with integer columns.
 func param(req *core.Request, name string) (string, bool) {
 	v := req.Params.Lookup(name)
 	if v == nil || v.IsTree() {
@@ -21,13 +24,22 @@ func param(req *core.Request, name string) (string, bool) {
 	if b, ok := v.Scalar().(bool); ok {
 		s = map[bool]string{true: "1", false: "0"}[b]
 	} else {
-		s = strings.TrimSpace(v.String())
+		s = v.String()
 	}
-	return s, s != ""
+	return s, strings.TrimSpace(s) != ""
 }
 
-// required returns a required scalar parameter: missing or empty is the
-// documented 422 "required", an array in its place is 422 "invalid".
+// wordParam returns a parameter that is a number, a flag, an enumeration
+// or a date with surrounding white space removed, as PHP reads such values
+// (filter_var's integer validation and (int) casts skip it).
+func wordParam(req *core.Request, name string) (string, bool) {
+	s, ok := param(req, name)
+	return strings.TrimSpace(s), ok
+}
+
+// required returns a required scalar parameter as sent: missing, empty or
+// only white space is the documented 422 "required", an array in its
+// place is 422 "invalid".
 func required(req *core.Request, name string) (string, error) {
 	if v := req.Params.Lookup(name); v != nil && v.IsTree() {
 		return "", errInvalid(name, "expected a single value, got an array")
@@ -56,7 +68,7 @@ func optionalInt(req *core.Request, name string) (int64, bool, error) {
 	if v := req.Params.Lookup(name); v != nil && v.IsTree() {
 		return 0, false, errInvalid(name, "expected an integer, got an array")
 	}
-	s, ok := param(req, name)
+	s, ok := wordParam(req, name)
 	if !ok {
 		return 0, false, nil
 	}
@@ -69,7 +81,7 @@ func optionalInt(req *core.Request, name string) (int64, bool, error) {
 
 // optionalBool parses 0/1/true/false if sent.
 func optionalBool(req *core.Request, name string) (bool, bool, error) {
-	s, ok := param(req, name)
+	s, ok := wordParam(req, name)
 	if !ok {
 		return false, false, nil
 	}
@@ -89,7 +101,7 @@ type dateFilter struct {
 }
 
 func optionalDate(req *core.Request, name string) (*dateFilter, error) {
-	s, ok := param(req, name)
+	s, ok := wordParam(req, name)
 	if !ok {
 		return nil, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chatemu/chatemu/internal/core"
@@ -56,6 +57,12 @@ func parseRoomRequest(req *core.Request) (*roomRequest, error) {
 		rr.title = v
 	}
 	rr.pipe, _ = param(req, "room_pipe")
+	if err := boundedParam("room_title", rr.title, varcharColumn); err != nil {
+		return nil, err
+	}
+	if err := boundedParam("room_pipe", rr.pipe, varcharColumn); err != nil {
+		return nil, err
+	}
 	if v, ok, err := optionalInt(req, "room_type"); err != nil {
 		return nil, err
 	} else if ok {
@@ -92,9 +99,12 @@ func parseRoomRequest(req *core.Request) (*roomRequest, error) {
 			if v.IsTree() {
 				return nil, errInvalid(usersIDsName(k), "expected a user id, got an array")
 			}
-			s := v.String()
+			s := strings.TrimSpace(v.String()) // a number, read as PHP reads one
 			if s == "" && k == "" {
 				continue // users_ids= sent empty: no members
+			}
+			if err := boundedParam(usersIDsName(k), s, varcharColumn); err != nil {
+				return nil, err // leading zeros: a number, yet too long to store
 			}
 			if n, err := strconv.ParseInt(s, 10, 64); err != nil || n < 0 {
 				return nil, errInvalid(usersIDsName(k), "expected the id of a user of the external site, got %q", s)
@@ -129,7 +139,10 @@ func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 		if err != nil {
 			return err
 		}
-		members := m.ensureUsers(tx, w.ImbaID, rr.remoteIDs, req.Now)
+		members, err := m.ensureUsers(tx, w.ImbaID, rr.remoteIDs, req.Now)
+		if err != nil {
+			return err
+		}
 		if found {
 			// A new slice: the stored row keeps the members it had.
 			list := r.Members[:len(r.Members):len(r.Members)]
@@ -143,7 +156,10 @@ func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 			result = updatedRoom{Error: false, Success: true, RoomID: strconv.FormatInt(r.ID, 10)}
 			return nil
 		}
-		id := m.newRoom(tx, w.ImbaID, rr, members, req.Now)
+		id, err := m.newRoom(tx, w.ImbaID, rr, members, req.Now)
+		if err != nil {
+			return err
+		}
 		result = createdRoom{Success: true, RoomID: id, RoomID2: id}
 		return nil
 	})
@@ -172,8 +188,11 @@ func (m *model) findRoom(imbaID int64, rr *roomRequest) (room, bool, error) {
 }
 
 // newRoom creates a room and returns its id.
-func (m *model) newRoom(tx *state.Tx, imbaID int64, rr *roomRequest, members []int64, now time.Time) int64 {
-	id := tx.Next(seqRoom)
+func (m *model) newRoom(tx *state.Tx, imbaID int64, rr *roomRequest, members []int64, now time.Time) (int64, error) {
+	id, err := m.nextID(tx, seqRoom, kindRoom)
+	if err != nil {
+		return 0, err
+	}
 	pipe := rr.pipe
 	// The room id makes the microseconds unique server-wide; a client-chosen
 	// pipe that happens to look the same is stepped over.
@@ -189,12 +208,12 @@ func (m *model) newRoom(tx *state.Tx, imbaID int64, rr *roomRequest, members []i
 		r.AdminID = members[0]
 	}
 	m.rooms.Put(tx, r)
-	return id
+	return id, nil
 }
 
 // ensureUsers maps external-site ids to internal user ids, creating the
 // users the widget does not know yet. Repeated ids appear once.
-func (m *model) ensureUsers(tx *state.Tx, imbaID int64, remoteIDs []string, now time.Time) []int64 {
+func (m *model) ensureUsers(tx *state.Tx, imbaID int64, remoteIDs []string, now time.Time) ([]int64, error) {
 	out := make([]int64, 0, len(remoteIDs))
 	var seen map[int64]bool // only for long lists
 	if len(remoteIDs) > 16 {
@@ -203,7 +222,11 @@ func (m *model) ensureUsers(tx *state.Tx, imbaID int64, remoteIDs []string, now 
 	for _, remote := range remoteIDs {
 		u, ok := m.userByRemoteID(imbaID, remote)
 		if !ok {
-			u = user{ID: tx.Next(seqUser), ImbaID: imbaID, RemoteUserID: remote, Name: "User " + remote,
+			id, err := m.nextID(tx, seqUser, kindUser)
+			if err != nil {
+				return nil, err
+			}
+			u = user{ID: id, ImbaID: imbaID, RemoteUserID: remote, Name: "User " + remote,
 				Login: "NULL", Password: "NULL", Status: "user", UserData: json.RawMessage("null"),
 				AvatarURL: avatarURL(imbaID, remote), CreatedAt: now, UpdatedAt: now}
 			m.users.Put(tx, u)
@@ -219,7 +242,7 @@ func (m *model) ensureUsers(tx *state.Tx, imbaID int64, remoteIDs []string, now 
 		}
 		out = append(out, u.ID)
 	}
-	return out
+	return out, nil
 }
 
 // roomObject is a room as get_rooms shows it.

@@ -2,6 +2,7 @@ package imbachat
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -148,6 +149,17 @@ func tableSpec[V any](kind string, id func(*V) int64, index func(old, new *V), s
 		spec.Seq = func(v *V) (string, int64) { return seq, id(v) }
 	}
 	return spec
+}
+
+// nextID is the next id of a sequence: the vendor's 500, naming the kind
+// and the highest stored id, once the sequence stands at the top of int64
+// (a snapshot or seed stored an id there), so that nothing is created
+// with a reused or negative id.
+func (m *model) nextID(tx *state.Tx, seq, kind string) (int64, error) {
+	if top := m.db.Current(seq); top == math.MaxInt64 {
+		return 0, errIDsExhausted(kind, top)
+	}
+	return tx.Next(seq), nil
 }
 
 // clear empties the secondary maps (the tables are emptied by the DB).

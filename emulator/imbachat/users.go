@@ -46,7 +46,7 @@ func parseUserFilter(req *core.Request) (*userFilter, error) {
 	if v, ok := param(req, "login"); ok {
 		f.login = &v
 	}
-	if v, ok := param(req, "status"); ok {
+	if v, ok := wordParam(req, "status"); ok {
 		v = strings.ToLower(v)
 		switch v {
 		case "administrator":
