@@ -1,9 +1,10 @@
 # chatemu: two commands do everything.
-#   make run    start the emulator on :8080 with the embedded default fixtures
+#   make run    start the emulator on 127.0.0.1:8080 with the embedded default fixtures
+#               (make run ADDR=:8080 listens on every interface)
 #   make test   vet, race-enabled tests and a short fuzz run of every fuzz target
 
 GO      ?= go
-ADDR    ?= :8080
+ADDR    ?= 127.0.0.1:8080
 FUZZTIME ?= 10s
 
 .PHONY: run test vet fuzz bench load build image

@@ -34,9 +34,9 @@ type RoomMember struct {
 
 // RoomView is a room with its members and messages, oldest first.
 type RoomView struct {
-	Room     roomObject      `json:"room"`
+	Room     RoomObject      `json:"room"`
 	Members  []RoomMember    `json:"members"`
-	Messages []messageObject `json:"messages"`
+	Messages []MessageObject `json:"messages"`
 }
 
 // Room reads a widget's room with its members and messages.
@@ -48,7 +48,7 @@ func (s *Service) Room(imbaID, roomID int64) (*RoomView, error) {
 		if !ok {
 			return errNotFound("Room %d not found in widget %d", roomID, imbaID)
 		}
-		view = &RoomView{Room: r.object(), Members: []RoomMember{}, Messages: []messageObject{}}
+		view = &RoomView{Room: r.object(), Members: []RoomMember{}, Messages: []MessageObject{}}
 		for _, id := range r.Members {
 			if u, ok := m.users.Get(id); ok {
 				view.Members = append(view.Members, RoomMember{ID: u.ID, RemoteUserID: u.RemoteUserID, Name: u.Name, Role: r.roleOf(u.ID)})
@@ -68,7 +68,7 @@ func (s *Service) Room(imbaID, roomID int64) (*RoomView, error) {
 // is stored at the given time (the emulator clock when zero) under the same
 // rules as send_msg (member of the room, neither banned), and moves the
 // room's and the user's last message dates.
-func (s *Service) Write(imbaID, roomID int64, remoteUserID, text string, at time.Time) (*messageObject, error) {
+func (s *Service) Write(imbaID, roomID int64, remoteUserID, text string, at time.Time) (*MessageObject, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, errRequired("message")
 	}

@@ -30,10 +30,10 @@ func v2OK(list any) *core.Response {
 // sentResult is send_msg's answer: the message as stored.
 type sentResult struct {
 	Success bool          `json:"success"`
-	Message messageObject `json:"message"`
+	Message MessageObject `json:"message"`
 }
 
 // sentOK is send_msg's answer carrying the message it stored.
-func sentOK(msg messageObject) *core.Response {
+func sentOK(msg MessageObject) *core.Response {
 	return core.OK(sentResult{Success: true, Message: msg})
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/chatemu/chatemu/internal/state"
 )
 
-// messageObject is a message as send_msg shows it ("time" unix seconds as a
+// MessageObject is a message as send_msg shows it ("time" unix seconds as a
 // string, "liked" a string, "answer_to" a number), plus the author and the
 // room.
-type messageObject struct {
+type MessageObject struct {
 	ID       int64  `json:"id"`
 	UUID     string `json:"uuid"`
 	Message  string `json:"message"`
@@ -24,8 +24,8 @@ type messageObject struct {
 	RoomID   int64  `json:"room_id"`
 }
 
-func (m *message) object() messageObject {
-	return messageObject{ID: m.ID, UUID: m.UUID, Message: m.Text, Time: strconv.FormatInt(m.Time.Unix(), 10),
+func (m *message) object() MessageObject {
+	return MessageObject{ID: m.ID, UUID: m.UUID, Message: m.Text, Time: strconv.FormatInt(m.Time.Unix(), 10),
 		AnswerTo: m.AnswerTo, Liked: m.Liked, UserID: m.UserID, RoomID: m.RoomID}
 }
 
@@ -138,7 +138,7 @@ func (s *Service) getMessages(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []messageObject{}
+	out := []MessageObject{}
 	m := s.m
 	m.db.View(func() error {
 		imbaID := p.Widget.ImbaID

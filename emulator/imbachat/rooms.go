@@ -245,8 +245,8 @@ func (m *model) ensureUsers(tx *state.Tx, imbaID int64, remoteIDs []string, now 
 	return out, nil
 }
 
-// roomObject is a room as get_rooms shows it.
-type roomObject struct {
+// RoomObject is a room as get_rooms shows it.
+type RoomObject struct {
 	ID        int64  `json:"id"`
 	Pipe      string `json:"pipe"`
 	Name      string `json:"name"`
@@ -261,8 +261,8 @@ type roomObject struct {
 	ImbaID    int64  `json:"imba_id"`
 }
 
-func (r *room) object() roomObject {
-	return roomObject{ID: r.ID, Pipe: r.Pipe, Name: r.Name, AdminID: r.AdminID, Type: r.Type, Tab: r.Tab,
+func (r *room) object() RoomObject {
+	return RoomObject{ID: r.ID, Pipe: r.Pipe, Name: r.Name, AdminID: r.AdminID, Type: r.Type, Tab: r.Tab,
 		IsPublic: r.IsPublic, CreatedAt: formatDate(&r.CreatedAt), UpdatedAt: formatDate(&r.UpdatedAt),
 		DeletedAt: formatDate(r.DeletedAt), Status: r.Status, ImbaID: r.ImbaID}
 }
@@ -312,7 +312,7 @@ func (s *Service) getRooms(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []roomObject{}
+	out := []RoomObject{}
 	m := s.m
 	m.db.View(func() error {
 		if p.JWTUser != "" {
