@@ -196,6 +196,37 @@ func FuzzDecodeRequest(f *testing.F) {
 			if _, err := json.Marshal(p.Map()); err != nil {
 				t.Fatalf("decoded tree does not encode: %v", err)
 			}
+			// The caps hold whatever the input: leaves and empty
+			// containers count against MaxParams.
+			if n, limit := countValues(p.Root()), opts.withDefaults().MaxParams; n > limit {
+				t.Fatalf("%d values decoded past the cap of %d", n, limit)
+			}
+			// A journal record of the request stays within its bound.
+			j := NewJournal(1)
+			j.Record(Exchange{Path: query, Params: summarize(p), Error: body})
+			rec, _ := json.Marshal(j.Find(JournalFilter{}))
+			if len(rec) > maxRecordBytes {
+				t.Fatalf("a journal record of %d bytes", len(rec))
+			}
 		}
 	})
+}
+
+// maxRecordBytes bounds a journal record encoded: 256 values and their
+// keys of at most 512 bytes (escaped up to 6 bytes each) plus four texts.
+const maxRecordBytes = (2*journalMaxValues + 4) * (journalMaxString*6 + 64)
+
+// countValues counts a tree's leaves and empty containers.
+func countValues(v *Value) int {
+	if !v.IsTree() {
+		return 1
+	}
+	if v.Len() == 0 {
+		return 1
+	}
+	n := 0
+	for _, k := range v.Keys() {
+		n += countValues(v.Lookup(k))
+	}
+	return n
 }
