@@ -49,6 +49,7 @@ type config struct {
 	profileDir  string
 	chatemuBin  string
 	bareBin     string
+	hostile     int
 	out         io.Writer
 }
 
@@ -65,6 +66,7 @@ func main() {
 	flag.StringVar(&cfg.profileDir, "profile", "", "write a CPU profile of chatemu during its first round of each scenario into this directory")
 	flag.StringVar(&cfg.chatemuBin, "chatemu", "", "a prebuilt chatemu binary (default: build one)")
 	flag.StringVar(&cfg.bareBin, "bare", "", "a prebuilt bench/bare binary (default: build one)")
+	flag.IntVar(&cfg.hostile, "hostile", 0, "instead of the load benchmark, send this many hostile requests of each kind and check the memory and CPU bounds (docs/reliability.md)")
 	flag.Parse()
 	if *quick {
 		cfg.quick()
@@ -102,6 +104,9 @@ func run(ctx context.Context, cfg config) error {
 	chatemuBin, bareBin, err := buildBinaries(dir, cfg.chatemuBin, cfg.bareBin)
 	if err != nil {
 		return err
+	}
+	if cfg.hostile > 0 {
+		return runHostile(cfg, chatemuBin)
 	}
 	out := cfg.out
 	fmt.Fprintf(out, "chatemu load benchmark: %d connections, %d round(s) of %v (+%v warm-up) per server, loopback\n",

@@ -183,7 +183,7 @@ func (a *adapter) routeError(route *Route, req *Request, ex *Exchange) error {
 	if route == nil {
 		a.noteNearest(req, ex)
 		return &APIError{Kind: KindNotFound, Status: http.StatusNotFound,
-			Message: "no such operation: " + req.HTTP.Method + " " + req.HTTP.URL.Path}
+			Message: "no such operation: " + req.HTTP.Method + " " + clipText(req.HTTP.URL.Path)}
 	}
 	if !methodAllowed(route.Methods, req.HTTP.Method) {
 		e := &APIError{Kind: KindMethodNotAllowed, Status: http.StatusMethodNotAllowed,

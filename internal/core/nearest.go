@@ -18,9 +18,6 @@ func (a *adapter) noteNearest(req *Request, ex *Exchange) {
 		name string
 		dist int
 	}
-	if len(segments) > nearestMaxSegments {
-		segments = segments[:nearestMaxSegments]
-	}
 	var cands []cand
 	for _, n := range names {
 		op := strings.ToLower(strings.TrimPrefix(n, a.v.Name()+"."))
@@ -47,7 +44,7 @@ func (a *adapter) noteNearest(req *Request, ex *Exchange) {
 		out = append(out, cands[i].name)
 	}
 	ex.Note = "unknown operation; nearest known: " + strings.Join(out, ", ")
-	a.h.Logger.Warn("unknown operation", "vendor", req.Vendor, "method", req.HTTP.Method, "path", req.HTTP.URL.Path, "nearest", out)
+	a.h.Logger.Warn("unknown operation", "vendor", req.Vendor, "method", req.HTTP.Method, "path", clipText(req.HTTP.URL.Path), "nearest", out)
 }
 
 // Nearest returns up to n of names closest to name (edit distance within a
@@ -116,11 +113,13 @@ func abs(n int) int {
 
 func (a *adapter) routeNames() []string { return Operations(a.v) }
 
-// pathSegments are the path's non-empty segments, lower-cased, without a
-// ".json" suffix.
+// pathSegments are the path's first nearestMaxSegments non-empty
+// segments, lower-cased, without a ".json" suffix.
 func pathSegments(p string) []string {
 	var out []string
-	for _, seg := range strings.Split(p, "/") {
+	for p != "" && len(out) < nearestMaxSegments {
+		var seg string
+		seg, p, _ = strings.Cut(p, "/")
 		if seg = strings.ToLower(strings.TrimSuffix(seg, ".json")); seg != "" {
 			out = append(out, seg)
 		}
