@@ -109,8 +109,9 @@ func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
 // announced length when there is one (a large body is not copied over and
 // over as the buffer grows).
 func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if n := r.ContentLength; n >= 0 && n < limit {
-		// The server stops the body at its announced length.
+	if n := r.ContentLength; n > 0 && n < limit {
+		// The server stops the body at its announced length (0 may mean
+		// unknown, as for a request made in process).
 		buf := make([]byte, n)
 		_, err := io.ReadFull(r.Body, buf)
 		return buf, err
