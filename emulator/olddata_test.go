@@ -14,7 +14,7 @@ import (
 	"github.com/chatemu/chatemu/emulator"
 )
 
-// TestDataFileWrittenBeforeTheModelsLoads: testdata/datafile-v1.db was
+// TestDataFileWrittenBeforeTheModelsLoads: testdata/datafile-v1.buntdb was
 // written by chatemu before state became typed models (buntdb holding the
 // documents and their JSON indexes): the default fixtures, then an
 // ImbaChat room and message, a Bitrix24 chat, member and title change, an
@@ -24,7 +24,7 @@ import (
 // and carries on numbering above them.
 func TestDataFileWrittenBeforeTheModelsLoads(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("testdata/datafile-v1.db")
+	raw, err := os.ReadFile("testdata/datafile-v1.buntdb")
 	if err != nil {
 		t.Fatal(err)
 	}
