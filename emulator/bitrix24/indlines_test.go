@@ -224,7 +224,8 @@ func ilIsNumber(v any) bool {
 
 // ilCheckTime checks a time block: the six base fields with their types
 // (start and processing integers, finish and duration numbers, the dates
-// date('c') texts), start on the emulator clock.
+// date('c') texts), start on the emulator clock, and the cloud's operating
+// figures (operating_reset_at an integer, operating a float).
 func ilCheckTime(t *testing.T, what string, v any, clock time.Time) {
 	t.Helper()
 	tb, ok := v.(map[string]any)
@@ -242,8 +243,14 @@ func ilCheckTime(t *testing.T, what string, v any, clock time.Time) {
 			t.Errorf("%s: time.%s = %#v, want a float", what, f, tb[f])
 		}
 	}
-	if len(tb) != 6 {
-		t.Errorf("%s: time has %d fields, want the six base ones: %v", what, len(tb), tb)
+	if len(tb) != 8 {
+		t.Errorf("%s: time has %d fields, want the six base ones and the two operating ones: %v", what, len(tb), tb)
+	}
+	if !ilIsInt(tb["operating_reset_at"]) {
+		t.Errorf("%s: time.operating_reset_at = %#v, want an integer", what, tb["operating_reset_at"])
+	}
+	if n, _ := tb["operating"].(json.Number); !strings.Contains(n.String(), ".") {
+		t.Errorf("%s: time.operating = %#v, want a float", what, tb["operating"])
 	}
 	for _, f := range []string{"date_start", "date_finish"} {
 		s, ok := tb[f].(string)
