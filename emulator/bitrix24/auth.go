@@ -21,6 +21,7 @@ type principal struct {
 	Portal   *portal
 	UserID   int64
 	Webhook  bool
+	HookCode string // the webhook's code; "" for OAuth
 	ClientID string // the OAuth application's client id; "" for webhooks
 	Scopes   []string
 	// Bots are the portal's chat bots (a read-only snapshot).
@@ -209,7 +210,7 @@ func (mo *model) authWebhook(req *core.Request, t target, m *method, refs []port
 	if hook == nil {
 		return nil, authError("INVALID_CREDENTIALS", "Invalid request credentials")
 	}
-	return &principal{Portal: found, UserID: uid, Webhook: true, Scopes: hook.Scopes}, nil
+	return &principal{Portal: found, UserID: uid, Webhook: true, HookCode: hook.Code, Scopes: hook.Scopes}, nil
 }
 
 // accessTokenOf finds an OAuth token where Bitrix24 looks for it: the

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -141,6 +144,7 @@ func TestOAuthRefresh(t *testing.T) {
 				ClientEndpoint string `json:"client_endpoint"`
 				ServerEndpoint string `json:"server_endpoint"`
 				MemberID       string `json:"member_id"`
+				Domain         string `json:"domain"`
 				Scope          string `json:"scope"`
 				Expires        int64  `json:"expires"`
 				ExpiresIn      int64  `json:"expires_in"`
@@ -149,16 +153,24 @@ func TestOAuthRefresh(t *testing.T) {
 			decodeInto(t, body, &a)
 			if a.Expires != fixedNow.Add(time.Hour).Unix() || a.ExpiresIn != 3600 || a.UserID != 1 ||
 				a.ClientEndpoint != srv.URL()+"/rest/" || a.ServerEndpoint != srv.URL()+"/rest/" ||
-				a.MemberID != "a223c6b3710f85df22e9377d6c4f7553" || a.Scope != "imbot,imopenlines" || a.RefreshToken == "" {
+				a.MemberID != "a223c6b3710f85df22e9377d6c4f7553" || a.Scope != "imbot,imopenlines" || a.RefreshToken == "" ||
+				a.Domain != "oauth.bitrix.info" {
 				t.Fatalf("answer: %s", body)
 			}
 			expect(t, srv, req{path: "/rest/imopenlines.revision.get?auth=" + a.AccessToken}, http.StatusOK, ok(revision))
+			// the access token the refresh replaced is gone
+			invalid := fail("invalid_token", "The access token provided is invalid")
+			expect(t, srv, req{path: "/rest/imopenlines.revision.get?auth=test-access-token"}, http.StatusUnauthorized, invalid)
 			// the spent refresh token is refused; the new one works
 			expect(t, srv, r, http.StatusBadRequest, fail("invalid_grant", "The refresh token is invalid"))
 			q.Set("refresh_token", a.RefreshToken)
-			if st, body := send(t, srv, req{path: "/oauth/token?" + q.Encode()}); st != http.StatusOK {
+			st, body = send(t, srv, req{path: "/oauth/token?" + q.Encode()})
+			if st != http.StatusOK {
 				t.Fatalf("second refresh: %d %s", st, body)
 			}
+			first := a.AccessToken
+			decodeInto(t, body, &a)
+			expect(t, srv, req{path: "/rest/imopenlines.revision.get?auth=" + first}, http.StatusUnauthorized, invalid)
 			// the refreshed token expires by the emulator clock
 			srv.Advance(time.Hour)
 			expect(t, srv, req{path: "/rest/imopenlines.revision.get?auth=" + a.AccessToken}, http.StatusUnauthorized,
@@ -202,5 +214,48 @@ func decodeInto(t *testing.T, body string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("decoding %s: %v", body, err)
+	}
+}
+
+// TestOAuthRefreshBoundsTokens: refreshing keeps one access token per
+// refresh chain. The token a refresh replaces and the portal's expired
+// tokens are dropped; another portal's tokens and unexpired ones stay.
+func TestOAuthRefreshBoundsTokens(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	seedPortal(t, srv, `{"name":"default","tokens":[
+		{"access_token":"old","client_id":"chatemu","user_id":1,"expires_at":"2026-02-24T12:00:00Z"},
+		{"access_token":"live","refresh_token":"live-refresh","client_id":"chatemu","user_id":2}]},
+		{"name":"other","apps":[{"client_id":"chatemu","client_secret":"s","scopes":["imbot"]}],
+		"tokens":[{"access_token":"other-old","client_id":"chatemu","user_id":1,"expires_at":"2026-02-24T12:00:00Z"}]}`)
+	refresh := "test-refresh-token"
+	for i := 0; i < 50; i++ {
+		q := url.Values{"grant_type": {"refresh_token"}, "client_id": {"chatemu"}, "client_secret": {"chatemu-secret"},
+			"refresh_token": {refresh}}
+		st, body := send(t, srv, req{path: "/oauth/token/", form: q.Encode()})
+		if st != http.StatusOK {
+			t.Fatalf("refresh %d: %d %s", i, st, body)
+		}
+		var a struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		decodeInto(t, body, &a)
+		refresh = a.RefreshToken
+		srv.Advance(time.Minute)
+	}
+	var snap struct {
+		Documents map[string]json.RawMessage `json:"documents"`
+	}
+	decodeInto(t, string(srv.SaveState(t)), &snap)
+	var tokens []string
+	for k := range snap.Documents {
+		if strings.HasPrefix(k, "bitrix24:token:") {
+			tokens = append(tokens, strings.TrimPrefix(k, "bitrix24:token:"))
+		}
+	}
+	sort.Strings(tokens)
+	// the chain's newest token, "live" and the other portal's expired one
+	if len(tokens) != 3 || !slices.Contains(tokens, "live") || !slices.Contains(tokens, "other-old") {
+		t.Fatalf("tokens kept: %v", tokens)
 	}
 }

@@ -221,7 +221,8 @@ func (s *Service) chatGet(c *call) (any, error) {
 // renamed (ACCESS_ERROR "This chat cannot be renamed", 403), then
 // WRONG_REQUEST when the chat does not exist, the bot is not in it or the
 // title is already set (the page's "Title is already set or the specified
-// chat already exist").
+// chat already exist"); a strict portal answers true there and changes
+// nothing, as the newest server code does.
 func (s *Service) chatUpdateTitle(c *call) (any, error) {
 	a := c.args()
 	id, err := chatIDOf(a)
@@ -246,6 +247,9 @@ func (s *Service) chatUpdateTitle(c *call) (any, error) {
 		}
 		in := s.m.isMember(ch, b.ID)
 		if !in || ch.Title == title {
+			if c.p.Portal.Strict {
+				return nil // the newest server ignores Rename's result: true, nothing changed
+			}
 			return methodError("WRONG_REQUEST", "This title currently set or chat isn't exists")
 		}
 		ch.Title = title

@@ -683,3 +683,38 @@ func TestImportedFieldSpellings(t *testing.T) {
 		fail("ACCESS_ERROR", "Action unavailable"))
 	expect(t, srv, req{path: tok("imbot.chat.user.list", "CHAT_ID=13")}, http.StatusOK, ok(`[39,1,2,4]`))
 }
+
+// TestChatUpdateTitleStrict: a strict portal answers imbot.chat.updateTitle
+// as the newest server code does, which ignores the rename's result: true
+// for an unchanged title, a missing chat or a chat without the bot, and
+// nothing changes. The default portal keeps the page's WRONG_REQUEST.
+func TestChatUpdateTitleStrict(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ name, seed, path, title string }{
+		{name: "title already set", path: tok("imbot.chat.updateTitle", "CHAT_ID=13&TITLE=Bot%20chat"), title: "Bot chat"},
+		{name: "unknown chat", path: tok("imbot.chat.updateTitle", "CHAT_ID=999&TITLE=x")},
+		{name: "bot not in the chat", seed: seedNotMember, path: tok("imbot.chat.updateTitle", "CHAT_ID=53&TITLE=x"), title: "Without the bot"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := start(t)
+			if tc.seed != "" {
+				seedPortal(t, srv, tc.seed)
+			}
+			expect(t, srv, req{path: tc.path}, http.StatusBadRequest,
+				fail("WRONG_REQUEST", "This title currently set or chat isn't exists"))
+			seedPortal(t, srv, `{"name":"default","strict":true}`)
+			expect(t, srv, req{path: tc.path}, http.StatusOK, ok("true"))
+			if tc.title != "" {
+				id := int64(13)
+				if tc.seed != "" {
+					id = 53
+				}
+				if got := srv.Bitrix24().Chat(t, id).Title; got != tc.title {
+					t.Fatalf("title changed to %q", got)
+				}
+			}
+		})
+	}
+}

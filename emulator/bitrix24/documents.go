@@ -27,8 +27,10 @@ type portal struct {
 	// network methods answer IMBOT_ERROR.
 	NoIMBot   bool      `json:"no_imbot,omitempty"`
 	RateLimit rateLimit `json:"rate_limit"`
-	Webhooks  []webhook `json:"webhooks"`
-	Apps      []app     `json:"apps"`
+	// Operating is the cloud's operating-time limit (operating.go).
+	Operating *operatingLimit `json:"operating,omitempty"`
+	Webhooks  []webhook       `json:"webhooks"`
+	Apps      []app           `json:"apps"`
 }
 
 // rateLimit is the portal's leaky bucket: each request adds one, the level
@@ -312,6 +314,8 @@ func (s *Service) CheckDocument(key string, raw []byte) error {
 		if len(parts) == 2 {
 			first = core.DocumentAs[bucket](raw)
 		}
+	case "operating":
+		first = core.DocumentAs[operatingUsage](raw)
 	}
 	if first == nil {
 		return nil

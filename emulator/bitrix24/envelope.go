@@ -28,6 +28,10 @@ type timeBlock struct {
 	Processing int64    `json:"processing"`
 	DateStart  string   `json:"date_start"`
 	DateFinish string   `json:"date_finish"`
+	// OperatingResetAt and Operating are the cloud's operating-time figures
+	// (operating.go), left out on a portal whose limiter is off.
+	OperatingResetAt *int64    `json:"operating_reset_at,omitempty"`
+	Operating        *phpFloat `json:"operating,omitempty"`
 }
 
 // dateLayout is PHP's date('c').
@@ -167,6 +171,9 @@ var successHeaders = http.Header{
 // encodeSuccess is the success envelope of a call's result, timed by tb:
 // every answer of a method renders here.
 func encodeSuccess(result any, tb timeBlock) *core.Response {
+	if m, ok := result.(metered); ok {
+		result, tb = m.result, tb.withOperating(m.op)
+	}
 	raw, err := json.Marshal(success{Result: result, Time: tb})
 	if err != nil {
 		return encode(http.StatusOK, success{Result: result, Time: tb}) // its error answer

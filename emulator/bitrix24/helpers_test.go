@@ -131,20 +131,21 @@ func methodOf(path string) string {
 	return strings.TrimSuffix(m, ".json")
 }
 
-// timeJSON is the time block of every answer on the frozen clock.
-func timeJSON() string {
-	s := fixedNow.Unix()
-	d := fixedNow.Format("2006-01-02T15:04:05-07:00")
-	return fmt.Sprintf(`{"start":%d,"finish":%d.0,"duration":0.0,"processing":0,"date_start":"%s","date_finish":"%s"}`, s, s, d, d)
+// timeJSON is the time block of every answer on the frozen clock: the six
+// base fields, then the cloud's operating figures of a call that charged
+// nothing (released ten minutes after the request started).
+func timeJSON() string { return timeJSONAt(fixedNow) }
+
+func timeJSONAt(at time.Time) string {
+	s, d := at.Unix(), at.Format("2006-01-02T15:04:05-07:00")
+	return fmt.Sprintf(`{"start":%d,"finish":%d.0,"duration":0.0,"processing":0,"date_start":"%s","date_finish":"%s",`+
+		`"operating_reset_at":%d,"operating":0.0}`, s, s, d, d, s+600)
 }
 
 // shiftTime rewrites the frozen clock's time block of an answer to the
 // clock moved forward by d.
 func shiftTime(body string, d time.Duration) string {
-	at := fixedNow.Add(d)
-	s, ds := at.Unix(), at.Format("2006-01-02T15:04:05-07:00")
-	moved := fmt.Sprintf(`{"start":%d,"finish":%d.0,"duration":0.0,"processing":0,"date_start":"%s","date_finish":"%s"}`, s, s, ds, ds)
-	return strings.ReplaceAll(body, timeJSON(), moved)
+	return strings.ReplaceAll(body, timeJSON(), timeJSONAt(fixedNow.Add(d)))
 }
 
 // ok is the success envelope around a result (JSON text).

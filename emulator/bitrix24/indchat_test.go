@@ -257,14 +257,15 @@ var (
 
 // icCheckTime checks the six base fields of the time block with their JSON
 // types, on the frozen clock at: start and processing integers, finish and
-// duration floats, the dates as date('c') in UTC.
+// duration floats, the dates as date('c') in UTC; and the operating figures
+// of a call that charged nothing.
 func icCheckTime(t *testing.T, raw json.RawMessage, at time.Time) {
 	t.Helper()
 	var tm map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &tm); err != nil {
 		t.Fatalf("time is not an object: %s", raw)
 	}
-	want := []string{"date_finish", "date_start", "duration", "finish", "processing", "start"}
+	want := []string{"date_finish", "date_start", "duration", "finish", "operating", "operating_reset_at", "processing", "start"}
 	var got []string
 	for k := range tm {
 		got = append(got, k)
@@ -287,6 +288,8 @@ func icCheckTime(t *testing.T, raw json.RawMessage, at time.Time) {
 	num("processing", icIntRe, "0")
 	num("finish", icFloatRe, fmt.Sprintf("%d.0", at.Unix()))
 	num("duration", icFloatRe, "0.0")
+	num("operating_reset_at", icIntRe, fmt.Sprint(at.Unix()+600))
+	num("operating", icFloatRe, "0.0")
 	date := at.UTC().Format("2006-01-02T15:04:05") + "+00:00"
 	for _, k := range []string{"date_start", "date_finish"} {
 		var s string

@@ -224,7 +224,8 @@ func ilIsNumber(v any) bool {
 
 // ilCheckTime checks a time block: the six base fields with their types
 // (start and processing integers, finish and duration numbers, the dates
-// date('c') texts), start on the emulator clock.
+// date('c') texts), start on the emulator clock, and the cloud's operating
+// figures (operating_reset_at an integer, operating a float).
 func ilCheckTime(t *testing.T, what string, v any, clock time.Time) {
 	t.Helper()
 	tb, ok := v.(map[string]any)
@@ -242,8 +243,14 @@ func ilCheckTime(t *testing.T, what string, v any, clock time.Time) {
 			t.Errorf("%s: time.%s = %#v, want a float", what, f, tb[f])
 		}
 	}
-	if len(tb) != 6 {
-		t.Errorf("%s: time has %d fields, want the six base ones: %v", what, len(tb), tb)
+	if len(tb) != 8 {
+		t.Errorf("%s: time has %d fields, want the six base ones and the two operating ones: %v", what, len(tb), tb)
+	}
+	if !ilIsInt(tb["operating_reset_at"]) {
+		t.Errorf("%s: time.operating_reset_at = %#v, want an integer", what, tb["operating_reset_at"])
+	}
+	if n, _ := tb["operating"].(json.Number); !strings.Contains(n.String(), ".") {
+		t.Errorf("%s: time.operating = %#v, want a float", what, tb["operating"])
 	}
 	for _, f := range []string{"date_start", "date_finish"} {
 		s, ok := tb[f].(string)
@@ -1380,6 +1387,12 @@ func ilExpired(t *testing.T, r ilResp) {
 	ilErr(t, r, 401, "expired_token", "The access token provided has expired")
 }
 
+// ilGone checks the 401 of an access token a refresh replaced or purged.
+func ilGone(t *testing.T, r ilResp) {
+	t.Helper()
+	ilErr(t, r, 401, "invalid_token", "The access token provided is invalid")
+}
+
 func TestIlOAuthExpiry(t *testing.T) {
 	t.Parallel()
 	t.Run("seeded short-lived token", func(t *testing.T) {
@@ -1435,12 +1448,11 @@ func ilTokenAnswer(t *testing.T, emu *testkit.Server, r ilResp, lifetime int64) 
 	}
 	ilValidate(t, "oauth.token", r)
 	m := r.body.(map[string]any)
-	host := strings.TrimPrefix(emu.URL(), "http://")
 	want := map[string]any{
 		"expires":         json.Number(fmt.Sprint(emu.Now().Unix() + lifetime)),
 		"expires_in":      json.Number(fmt.Sprint(lifetime)),
 		"scope":           "imbot,imopenlines",
-		"domain":          host,
+		"domain":          "oauth.bitrix.info",
 		"server_endpoint": emu.URL() + "/rest/",
 		"client_endpoint": emu.URL() + "/rest/",
 		"status":          "L",
@@ -1492,10 +1504,10 @@ func TestIlOAuthRefresh(t *testing.T) {
 			if access == ilToken || refresh == "test-refresh-token" {
 				t.Fatalf("refresh reissued the old pair: %s %s", access, refresh)
 			}
-			// The new token works, for the application's bot too; the old one is still expired.
+			// The new token works, for the application's bot too; the one it replaced is gone.
 			ilOK(t, emu, ilRevision(t, emu, access), "imopenlines.revision.get", ilRaw(ilRev))
 			ilOK(t, emu, ilPost(t, emu, "/rest/"+ilOperator, "CHAT_ID=12&auth="+access), ilOperator, true)
-			ilExpired(t, ilRevision(t, emu, ilToken))
+			ilGone(t, ilRevision(t, emu, ilToken))
 
 			// The old refresh token is spent.
 			ilOAuthErr(t, ilRefresh(t, emu, shape, ilRefreshForm("test-refresh-token")), 400, "invalid_grant")
@@ -1507,27 +1519,29 @@ func TestIlOAuthRefresh(t *testing.T) {
 				t.Errorf("second refresh reissued %s %s", access2, refresh2)
 			}
 			ilOAuthErr(t, ilRefresh(t, emu, shape, ilRefreshForm(refresh)), 400, "invalid_grant")
-			// The first refreshed token stays valid until it expires (3600 s after it was issued).
-			ilOK(t, emu, ilRevision(t, emu, access), "imopenlines.revision.get", ilRaw(ilRev))
-			emu.Advance(50 * time.Minute)
-			ilExpired(t, ilRevision(t, emu, access))
+			// The first refreshed token was replaced by the second refresh; the
+			// second lives 3600 s from its issue.
+			ilGone(t, ilRevision(t, emu, access))
+			emu.Advance(3599 * time.Second)
 			ilOK(t, emu, ilRevision(t, emu, access2), "imopenlines.revision.get", ilRaw(ilRev))
+			emu.Advance(time.Second)
+			ilExpired(t, ilRevision(t, emu, access2))
 		})
 	}
 }
 
-// A refresh before expiry leaves the old access token working until its
-// own expiry; the application's token_lifetime sets the new one's.
+// A refresh before expiry replaces the old access token at once; the
+// application's token_lifetime sets the new one's.
 func TestIlOAuthRefreshBeforeExpiry(t *testing.T) {
 	t.Parallel()
 	emu := ilStart(t, ilShort, `{"name":"default","apps":[{"client_id":"chatemu","client_secret":"chatemu-secret","scopes":["imbot","imopenlines"],"token_lifetime":60}]}`)
-	access, _ := ilTokenAnswer(t, emu, ilRefresh(t, emu, "POST", ilRefreshForm(ilShortRefresh)), 60)
 	ilOK(t, emu, ilRevision(t, emu, ilShortToken), "imopenlines.revision.get", ilRaw(ilRev))
+	access, _ := ilTokenAnswer(t, emu, ilRefresh(t, emu, "POST", ilRefreshForm(ilShortRefresh)), 60)
+	ilGone(t, ilRevision(t, emu, ilShortToken))
 	emu.Advance(59 * time.Second)
 	ilOK(t, emu, ilRevision(t, emu, access), "imopenlines.revision.get", ilRaw(ilRev))
 	emu.Advance(time.Second)
 	ilExpired(t, ilRevision(t, emu, access))
-	ilOK(t, emu, ilRevision(t, emu, ilShortToken), "imopenlines.revision.get", ilRaw(ilRev))
 }
 
 func TestIlOAuthRefreshErrors(t *testing.T) {

@@ -33,6 +33,7 @@ func New(deps core.Deps) *Service {
 	s := &Service{deps: deps, m: newModel(deps.Log)}
 	s.methods = map[string]*method{}
 	for _, m := range s.methodTable() {
+		m.call = s.metered(m, m.call)
 		s.methods[m.name] = m
 	}
 	s.routes = s.methodRoutes()
@@ -61,5 +62,8 @@ func (s *Service) Model() *state.DB { return s.m.db }
 
 // ApplyFixtures implements core.Vendor.
 func (s *Service) ApplyFixtures(tx *state.Tx, section json.RawMessage) error {
-	return s.applyFixtures(tx, section)
+	if err := s.applyFixtures(tx, section); err != nil {
+		return err
+	}
+	return s.applyOperatingFixtures(tx, section)
 }

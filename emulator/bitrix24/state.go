@@ -69,6 +69,7 @@ type model struct {
 	buckets   *state.Table[string, bucket]
 	tokens    *state.Table[string, accessToken]
 	refreshes *state.Table[string, refreshToken]
+	usages    *state.Table[usageID, operatingUsage]
 
 	// chatBots are each portal's chat bots (network bots excluded) in id
 	// order; a slice is replaced on every change, never changed in place,
@@ -329,6 +330,7 @@ func newModel(log *state.Log) *model {
 		ID:   func(t *refreshToken) string { return t.Token },
 		Key:  refreshKey,
 	})
+	m.usages = newUsageTable(m.db)
 	return m
 }
 

@@ -1,6 +1,7 @@
 package fault_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -56,14 +57,43 @@ func TestBundledBitrix24TokenExpired(t *testing.T) {
 	t.Parallel()
 	emu := start(t)
 	emu.UseScenario(t, "bitrix24-token-expired")
+	tokenCall := func(token string) (int, string) {
+		resp, err := http.Get(emu.Bitrix24URL() + "imbot.chat.user.list?CHAT_ID=13&auth=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
 	for i := 1; i <= 5; i++ {
-		if st, body, _ := bitrixCall(t, emu, "imbot.chat.user.list", "CHAT_ID=13&CLIENT_ID=chatemu"); st != 200 {
+		if st, body := tokenCall("test-access-token"); st != 200 {
 			t.Fatalf("call %d before expiry: %d %s", i, st, body)
 		}
 	}
-	st, body, _ := bitrixCall(t, emu, "imbot.chat.user.list", "CHAT_ID=13&CLIENT_ID=chatemu")
+	st, body := tokenCall("test-access-token")
 	if st != 401 || body != `{"error":"expired_token","error_description":"The access token provided has expired"}` {
 		t.Errorf("after expiry: %d %s", st, body)
+	}
+	// Webhook calls carry no token: they go on.
+	if st, body, _ := bitrixCall(t, emu, "imbot.chat.user.list", "CHAT_ID=13&CLIENT_ID=chatemu"); st != 200 {
+		t.Errorf("webhook call: %d %s", st, body)
+	}
+	// The way out: the refresh goes through and the new token works.
+	resp, err := http.PostForm(emu.URL()+"/oauth/token/", map[string][]string{"grant_type": {"refresh_token"},
+		"client_id": {"chatemu"}, "client_secret": {"chatemu-secret"}, "refresh_token": {"test-refresh-token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var pair struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&pair); err != nil || resp.StatusCode != 200 || pair.AccessToken == "" {
+		t.Fatalf("refresh: %d %v", resp.StatusCode, err)
+	}
+	if st, body := tokenCall(pair.AccessToken); st != 200 {
+		t.Errorf("refreshed token: %d %s", st, body)
 	}
 }
 

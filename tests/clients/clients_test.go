@@ -9,9 +9,12 @@ package clients
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +22,24 @@ import (
 )
 
 func TestOfficialClients(t *testing.T) {
+	emu := testkit.StartTLS(t)
+	runNode(t, emu, "flow.mjs")
+}
+
+// TestTokenExpiredScenario runs b24jssdk's OAuth refresh path against the
+// bundled scenario bitrix24-token-expired: the client must get through it
+// by refreshing its token.
+func TestTokenExpiredScenario(t *testing.T) {
+	emu := testkit.StartTLS(t)
+	emu.UseScenario(t, "bitrix24-token-expired")
+	runNode(t, emu, "token-expired.mjs")
+}
+
+// runNode runs a script of this directory with node against emu, after
+// installing the clients when they are missing; it skips without node or
+// with -short.
+func runNode(t *testing.T, emu *testkit.Server, script string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("skipped with -short: runs the Bitrix24 JS clients with Node.js")
 	}
@@ -30,28 +51,46 @@ func TestOfficialClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@bitrix24", "b24jssdk")); err != nil {
-		npm, err := exec.LookPath("npm")
-		if err != nil {
-			t.Skip("skipped: npm is not installed to fetch the clients")
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
+	installOnce.Do(func() { installErr = install(dir) })
+	if errors.Is(installErr, errNoNPM) {
+		t.Skip("skipped: npm is not installed to fetch the clients")
 	}
-	emu := testkit.StartTLS(t)
+	if installErr != nil {
+		t.Fatal(installErr)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "flow.mjs")
+	cmd := exec.CommandContext(ctx, node, script)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CHATEMU_URL="+emu.URL(), "NODE_EXTRA_CA_CERTS="+emu.CAFile(t))
 	out, err := cmd.CombinedOutput()
-	t.Logf("node flow.mjs:\n%s", out)
+	t.Logf("node %s:\n%s", script, out)
 	if err != nil {
-		t.Fatalf("the client flow failed: %v", err)
+		t.Fatalf("%s failed: %v", script, err)
 	}
+}
+
+var (
+	installOnce sync.Once
+	installErr  error
+	errNoNPM    = errors.New("npm is not installed")
+)
+
+// install runs npm ci in dir unless the clients are there already.
+func install(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@bitrix24", "b24jssdk")); err == nil {
+		return nil
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return errNoNPM
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("npm ci: %w\n%s", err, out)
+	}
+	return nil
 }
