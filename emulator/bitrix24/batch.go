@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // batchMaxLength is CRestUtil::BATCH_MAX_LENGTH.
@@ -111,10 +112,12 @@ func (s *Service) runCommand(c *call, run *batchRun, key, text string) (failed b
 			return false, err
 		}
 		result, err = m.call(&call{req: c.req, p: c.p, params: params, now: begin})
-		if err != nil {
-			if !errors.As(err, &cmdErr) {
-				return false, err
-			}
+		switch {
+		case err == nil, errors.As(err, &cmdErr):
+		case errors.Is(err, state.ErrSequenceExhausted):
+			cmdErr = idsExhausted(err) // this command's failure, as any other
+		default:
+			return false, err
 		}
 	}
 	end := s.deps.Clock.Now()

@@ -1,0 +1,98 @@
+package bitrix24_test
+
+// Bounds under hostile input: ids at the top of int64, batch reference
+// expansion, stored string lengths, paths under /oauth/token and fixture
+// references.
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/chatemu/chatemu/testkit"
+)
+
+// exported is the instance's state export (the clock is frozen, so equal
+// states export equal text).
+func exported(t *testing.T, srv *testkit.Server) string {
+	t.Helper()
+	code, body := send(t, srv, req{path: "/_emulator/state"})
+	if code != http.StatusOK {
+		t.Fatalf("export: %d %s", code, body)
+	}
+	return body
+}
+
+// importWith imports the instance's own state plus documents (key -> JSON).
+func importWith(t *testing.T, srv *testkit.Server, docs map[string]string) {
+	t.Helper()
+	var snap map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(exported(t, srv)), &snap); err != nil {
+		t.Fatal(err)
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(snap["documents"], &all); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range docs {
+		all[k] = json.RawMessage(v)
+	}
+	snap["documents"], _ = json.Marshal(all)
+	raw, _ := json.Marshal(snap)
+	if code, body := send(t, srv, req{verb: http.MethodPut, path: "/_emulator/state", json: string(raw)}); code != http.StatusOK {
+		t.Fatalf("import: %d %s", code, body)
+	}
+}
+
+// TestIDsAtTheTopOfInt64: after a snapshot holding a chat (or a user) with
+// the largest int64 id, a create has no id left: Bitrix24's 500 with the
+// reason, in a batch the command's result_error, never a negative or
+// reused id, and nothing changes.
+func TestIDsAtTheTopOfInt64(t *testing.T) {
+	t.Parallel()
+	const top = "9223372036854775807"
+	cases := []struct {
+		name, key, doc string
+		r              req
+		seq            string
+	}{
+		{"chat", "bitrix24:default:chat:" + top,
+			`{"id":` + top + `,"portal":"default","type":"chat","title":"Top","color":"MINT","owner_id":39,"created_at":"2026-01-01T00:00:00Z"}`,
+			req{path: hook("imbot.chat.add"), form: "CLIENT_ID=chatemu&USERS[]=1&TITLE=One+more"}, "bitrix24:default:chat"},
+		{"user", "bitrix24:default:user:" + top,
+			`{"id":` + top + `,"portal":"default","name":"Top","active":true}`,
+			req{path: hook("imopenlines.network.join"), form: "CODE=" + lineCode}, "bitrix24:default:user"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := start(t)
+			importWith(t, srv, map[string]string{tc.key: tc.doc})
+			before := exported(t, srv)
+			want := fail("INTERNAL_SERVER_ERROR", "Internal server error: no ids are left above the highest stored one: "+tc.seq+" is at "+top)
+			expect(t, srv, tc.r, http.StatusInternalServerError, want)
+			cmd := tc.r.path[len(hook("")):] + "?" + tc.r.form
+			code, body := send(t, srv, req{path: hook("batch"), json: `{"cmd":{"a":` + jsonText(cmd) + `}}`})
+			if code != http.StatusOK {
+				t.Fatalf("batch: %d %s", code, body)
+			}
+			var got struct {
+				Result struct {
+					Errors map[string]json.RawMessage `json:"result_error"`
+				} `json:"result"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil || string(got.Result.Errors["a"]) != want {
+				t.Fatalf("batch: %s\nwant the command's error %s", body, want)
+			}
+			if after := exported(t, srv); after != before {
+				t.Error("the state changed")
+			}
+		})
+	}
+}
+
+// jsonText is s as a JSON string.
+func jsonText(s string) string {
+	raw, _ := json.Marshal(s)
+	return string(raw)
+}
