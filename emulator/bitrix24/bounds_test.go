@@ -96,3 +96,26 @@ func jsonText(s string) string {
 	raw, _ := json.Marshal(s)
 	return string(raw)
 }
+
+// TestEveryOAuthPathAnswersAsTheOAuthServer: any path under /oauth/token
+// that is not the token endpoint, and another HTTP method on the endpoint,
+// are answered in the OAuth server's error format, never the REST API's
+// or the control plane's; the endpoint still refreshes.
+func TestEveryOAuthPathAnswersAsTheOAuthServer(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	unknown := fail("invalid_request", "Unknown OAuth endpoint: tokens are refreshed at /oauth/token/")
+	for _, p := range []string{"/oauth/token/%00", "/oauth/token//", "/oauth/token/x", "/oauth/tokens",
+		"/oauth/token/%2e%2e/rest/imbot.chat.get", "/oauth/token//?grant_type=refresh_token"} {
+		expect(t, srv, req{path: p}, http.StatusNotFound, unknown)
+		expect(t, srv, req{path: p, form: "grant_type=refresh_token"}, http.StatusNotFound, unknown)
+	}
+	for _, verb := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		expect(t, srv, req{verb: verb, path: "/oauth/token/"}, http.StatusMethodNotAllowed,
+			fail("invalid_request", "The token endpoint takes GET or POST"))
+	}
+	for _, p := range []string{"/oauth/token", "/oauth/token/"} {
+		expect(t, srv, req{path: p + "?grant_type=password"}, http.StatusBadRequest,
+			fail("unsupported_grant_type", "The authorization grant type is not supported by the authorization server"))
+	}
+}
