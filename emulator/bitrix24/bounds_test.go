@@ -6,7 +6,9 @@ package bitrix24_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/chatemu/chatemu/testkit"
@@ -117,5 +119,110 @@ func TestEveryOAuthPathAnswersAsTheOAuthServer(t *testing.T) {
 	for _, p := range []string{"/oauth/token", "/oauth/token/"} {
 		expect(t, srv, req{path: p + "?grant_type=password"}, http.StatusBadRequest,
 			fail("unsupported_grant_type", "The authorization grant type is not supported by the authorization server"))
+	}
+}
+
+// batchAnswer is the part of a batch answer these tests read.
+type batchAnswer struct {
+	Result struct {
+		Result map[string]json.RawMessage `json:"result"`
+		Errors map[string]json.RawMessage `json:"result_error"`
+	} `json:"result"`
+}
+
+// runBatch sends a batch of commands (key, command) in order as JSON and
+// returns the raw answer and its maps; result maps are objects since the
+// keys are names.
+func runBatch(t *testing.T, srv *testkit.Server, cmds [][2]string) (string, batchAnswer) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`{"halt":0,"cmd":{`)
+	for i, c := range cmds {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(jsonText(c[0]) + ":" + jsonText(c[1]))
+	}
+	b.WriteString("}}")
+	code, body := send(t, srv, req{path: hook("batch"), json: b.String()})
+	if code != http.StatusOK {
+		t.Fatalf("batch: %d %.300s", code, body)
+	}
+	var a batchAnswer
+	if err := json.Unmarshal([]byte(body), &a); err != nil {
+		t.Fatalf("batch: %v %.300s", err, body)
+	}
+	return body, a
+}
+
+// refs is n parameters name[k] each set to ref.
+func refs(name, ref string, n int) string {
+	var b strings.Builder
+	for k := range n {
+		fmt.Fprintf(&b, "&%s[%d]=%s", name, k, ref)
+	}
+	return b.String()
+}
+
+// TestBatchExpansionIsBounded: $result references that copy earlier
+// results into a command many times over are refused before the command
+// runs, in the command's result_error (413 REQUEST_TOO_LARGE), once the
+// command's parameters pass 1 MiB or the batch's substitutions 8 MiB
+// together; the answer stays small, the other commands run, and nothing
+// the refused commands would have written is written.
+func TestBatchExpansionIsBounded(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 255)
+	perCommand := fail("REQUEST_TOO_LARGE", "the command's parameters expand to more than 1048576 bytes after $result substitution")
+	perBatch := fail("REQUEST_TOO_LARGE", "the batch's commands expand to more than 8388608 bytes of parameters after $result substitution")
+	titleEmpty := fail("TITLE_EMPTY", "Title can't be empty")
+	title := "imbot.chat.updateTitle?CLIENT_ID=chatemu&CHAT_ID="
+	read := [2]string{"a", "imbot.dialog.get?DIALOG_ID=chat50"}
+	after := [2]string{"after", "imopenlines.revision.get"}
+	// ten commands of about 1 MB each: the ninth passes 8 MiB
+	var tenMB [][2]string
+	for i := range 10 {
+		tenMB = append(tenMB, [2]string{fmt.Sprintf("d%d", i), title + "999" + refs("TITLE", "$result[a][name]", 3800)})
+	}
+	cases := []struct {
+		name string
+		cmds [][2]string
+		want map[string]string
+	}{
+		{"copies of an object", [][2]string{read, {"b", title + "50" + refs("TITLE", "$result[a]", 2000)}, after},
+			map[string]string{"b": perCommand}},
+		{"copies of a string in one value", [][2]string{read, {"b", title + "50&TITLE=" + strings.Repeat("$result[a][name]", 4200)}, after},
+			map[string]string{"b": perCommand}},
+		{"copies of the whole accumulator", [][2]string{read, {"b", title + "50" + refs("TITLE", "$result[]", 2000)}, after},
+			map[string]string{"b": perCommand}},
+		{"the batch's total", append(append([][2]string{read}, tenMB...), after),
+			map[string]string{"d0": titleEmpty, "d1": titleEmpty, "d2": titleEmpty, "d3": titleEmpty, "d4": titleEmpty,
+				"d5": titleEmpty, "d6": titleEmpty, "d7": titleEmpty, "d8": perBatch, "d9": perBatch}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := start(t)
+			seedPortal(t, srv, `{"name":"default","chats":[{"id":50,"title":"`+long+`","owner_id":39,"users":[39,1]}]}`)
+			before := exported(t, srv)
+			body, got := runBatch(t, srv, tc.cmds)
+			if len(body) > 64<<10 {
+				t.Errorf("the answer is %d bytes", len(body))
+			}
+			for key, w := range tc.want {
+				if g := string(got.Result.Errors[key]); g != w {
+					t.Errorf("%s: %s\nwant %s", key, g, w)
+				}
+			}
+			if len(got.Result.Errors) != len(tc.want) {
+				t.Errorf("errors: %.1000s", body)
+			}
+			if string(got.Result.Result["after"]) != revision || got.Result.Result["a"] == nil {
+				t.Errorf("the other commands: %.500s", body)
+			}
+			if after := exported(t, srv); after != before {
+				t.Error("the state changed")
+			}
+		})
 	}
 }
