@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -224,5 +225,94 @@ func TestBatchExpansionIsBounded(t *testing.T) {
 				t.Error("the state changed")
 			}
 		})
+	}
+}
+
+// TestStoredStringsAreBounded: strings a method stores are held to the
+// portal's columns as a portal holds them: titles cut to 255 characters,
+// descriptions and messages to the 65,535 bytes of a TEXT column (whole
+// characters), a chat whose entity binding is longer than its column not
+// created (WRONG_REQUEST, nothing changed).
+func TestStoredStringsAreBounded(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	add := hook("imbot.chat.add")
+	// Cyrillic: 2 bytes a character, so characters, not bytes, are counted
+	title := strings.Repeat("Ж", 300)
+	text := "a" + strings.Repeat("Ж", 40000) // 80,001 bytes: the cut falls inside a character
+	expect(t, srv, req{path: add, form: url.Values{"CLIENT_ID": {"chatemu"}, "USERS[]": {"1"}, "TITLE": {title},
+		"DESCRIPTION": {text}, "MESSAGE": {text}, "ENTITY_TYPE": {strings.Repeat("t", 50)}, "ENTITY_ID": {strings.Repeat("i", 255)}}.Encode()},
+		http.StatusOK, ok("14"))
+	ch := srv.Bitrix24().Chat(t, 14)
+	if want := strings.Repeat("Ж", 255); ch.Title != want {
+		t.Errorf("title of %d characters", len([]rune(ch.Title)))
+	}
+	cut := "a" + strings.Repeat("Ж", 32767) // 65,535 bytes
+	if ch.Description != cut {
+		t.Errorf("description of %d bytes", len(ch.Description))
+	}
+	if msgs := srv.Bitrix24().Messages(t, 14); len(msgs) != 1 || msgs[0].Text != cut {
+		t.Errorf("first message: %d messages", len(msgs))
+	}
+
+	// updateTitle cuts before it compares: the same 255 characters again are the title already set
+	expect(t, srv, req{path: hook("imbot.chat.updateTitle"), form: url.Values{"CLIENT_ID": {"chatemu"}, "CHAT_ID": {"13"}, "TITLE": {title}}.Encode()},
+		http.StatusOK, ok("true"))
+	if got := srv.Bitrix24().Chat(t, 13).Title; got != strings.Repeat("Ж", 255) {
+		t.Errorf("title of %d characters", len([]rune(got)))
+	}
+	expect(t, srv, req{path: hook("imbot.chat.updateTitle"), form: url.Values{"CLIENT_ID": {"chatemu"}, "CHAT_ID": {"13"}, "TITLE": {title + "more"}}.Encode()},
+		http.StatusBadRequest, fail("WRONG_REQUEST", "This title currently set or chat isn't exists"))
+
+	// an entity binding longer than its column: no chat
+	before := exported(t, srv)
+	for _, p := range []url.Values{{"ENTITY_TYPE": {strings.Repeat("t", 51)}}, {"ENTITY_ID": {strings.Repeat("Ж", 256)}}} {
+		p.Set("CLIENT_ID", "chatemu")
+		p.Set("USERS[]", "1")
+		expect(t, srv, req{path: add, form: p.Encode()}, http.StatusBadRequest, fail("WRONG_REQUEST", "Chat can't be created"))
+	}
+	if exported(t, srv) != before {
+		t.Error("a refused chat changed the state")
+	}
+
+	// messages of the open channel and of a session, and a client's first message
+	expect(t, srv, req{path: hook("imopenlines.network.join"), form: "CODE=" + lineCode}, http.StatusOK, ok("101"))
+	expect(t, srv, req{path: hook("imopenlines.network.message.add"), form: url.Values{"CODE": {lineCode}, "USER_ID": {"2"}, "MESSAGE": {text}}.Encode()},
+		http.StatusOK, ok("true"))
+	if msgs := srv.Bitrix24().NetworkMessages(t, 2); len(msgs) != 1 || msgs[0].Text != cut {
+		t.Errorf("network message: %d messages", len(msgs))
+	}
+	expect(t, srv, req{path: hook("imopenlines.bot.session.message.send"), form: url.Values{"CLIENT_ID": {"chatemu"}, "CHAT_ID": {"12"}, "NAME": {"DEFAULT"}, "MESSAGE": {text}}.Encode()},
+		http.StatusOK, ok("true"))
+	if msgs := srv.Bitrix24().Messages(t, 12); len(msgs) == 0 || msgs[len(msgs)-1].Text != cut {
+		t.Errorf("session message: %d messages", len(msgs))
+	}
+	s := srv.Bitrix24().StartSession(t, 1, 3, text)
+	if msgs := srv.Bitrix24().Messages(t, s.ChatID); len(msgs) != 1 || msgs[0].Text != cut {
+		t.Errorf("a client's first message: %d messages", len(msgs))
+	}
+}
+
+// TestBatchTitleChainStaysSmall: the batch that once answered 22 MB, a
+// chat's name read back into its title 16 times over, step after step:
+// titles stop at 255 characters, so the answer stays small.
+func TestBatchTitleChainStaysSmall(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	var cmds [][2]string
+	for i := range 8 {
+		cmds = append(cmds, [2]string{fmt.Sprintf("d%d", i), "imbot.dialog.get?DIALOG_ID=chat13"},
+			[2]string{fmt.Sprintf("t%d", i), "imbot.chat.updateTitle?CLIENT_ID=chatemu&CHAT_ID=13&TITLE=" +
+				strings.Repeat(fmt.Sprintf("$result[d%d][name]", i), 16)})
+	}
+	body, got := runBatch(t, srv, cmds)
+	if len(body) > 64<<10 {
+		t.Errorf("the answer is %d bytes", len(body))
+	}
+	if len(got.Result.Errors) != 6 { // the title repeats from the third step on
+		t.Errorf("errors: %.2000s", body)
+	}
+	if title := srv.Bitrix24().Chat(t, 13).Title; len([]rune(title)) != 255 {
+		t.Errorf("title of %d characters", len([]rune(title)))
 	}
 }
