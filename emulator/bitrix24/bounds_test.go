@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -314,5 +315,83 @@ func TestBatchTitleChainStaysSmall(t *testing.T) {
 	}
 	if title := srv.Bitrix24().Chat(t, 13).Title; len([]rune(title)) != 255 {
 		t.Errorf("title of %d characters", len([]rune(title)))
+	}
+}
+
+// hostileSection is a seed with a problem of every kind a schema cannot
+// see, and wantProblems what a seed or chatemu validate reports of it.
+var hostileSection = `{"bitrix24":{"portals":[
+ {"name":"default",
+  "users":[{"id":60,"name":"` + strings.Repeat("n", 51) + `"},{"id":60}],
+  "bots":[{"id":61,"code":"b","client_id":"chatemu"},{"id":60,"code":"c","client_id":"chatemu"}],
+  "tokens":[{"access_token":"t2","client_id":"nope","user_id":1},{"access_token":"t2","client_id":"chatemu","user_id":1}],
+  "chats":[{"id":70,"title":"` + strings.Repeat("t", 256) + `","owner_id":999,"users":[39,1,1,998]},{"id":70,"owner_id":61,"users":[60,61,13]}],
+  "open_lines":[{"id":5,"code":"` + strings.Repeat("c", 32) + `","greeting":"` + strings.Repeat("g", 65536) + `","queue":[12,997],"bot_id":1}],
+  "sessions":[{"id":9,"chat_id":71,"line_id":6,"client_id":996,"operator_id":995,"queue_id":7},{"id":9,"chat_id":13,"line_id":5,"client_id":100}]},
+ {"name":"second","domain":"chatemu.bitrix24.com"}]}}`
+
+var wantProblems = []string{
+	`/bitrix24/portals/0/bots/1/id: bot 60 has the id of user 60 at /bitrix24/portals/0/users/0 (bots are users: one id each)`,
+	`/bitrix24/portals/0/chats/0/owner_id: user 999 does not exist on portal "default"`,
+	`/bitrix24/portals/0/chats/0/title: at most 255 characters, got 256`,
+	`/bitrix24/portals/0/chats/0/users/2: user 1 is listed twice`,
+	`/bitrix24/portals/0/chats/0/users/3: user 998 does not exist on portal "default"`,
+	`/bitrix24/portals/0/chats/1/id: chat 70 is already defined at /bitrix24/portals/0/chats/0`,
+	`/bitrix24/portals/0/chats/1/users/2: user 13 does not exist on portal "default"`,
+	`/bitrix24/portals/0/open_lines/0/bot_id: bot 1 does not exist on portal "default"`,
+	`/bitrix24/portals/0/open_lines/0/greeting: at most 65535 bytes, got 65536`,
+	`/bitrix24/portals/0/open_lines/0/queue/1: operator 997 does not exist on portal "default"`,
+	`/bitrix24/portals/0/sessions/0/chat_id: chat 71 does not exist on portal "default"`,
+	`/bitrix24/portals/0/sessions/0/client_id: user 996 does not exist on portal "default"`,
+	`/bitrix24/portals/0/sessions/0/line_id: open line 6 does not exist on portal "default"`,
+	`/bitrix24/portals/0/sessions/0/operator_id: operator 995 does not exist on portal "default"`,
+	`/bitrix24/portals/0/sessions/0/queue_id: open line 7 does not exist on portal "default"`,
+	`/bitrix24/portals/0/sessions/1/id: session 9 is already defined at /bitrix24/portals/0/sessions/0`,
+	`/bitrix24/portals/0/tokens/0/client_id: application "nope" is not installed on portal "default"`,
+	`/bitrix24/portals/0/tokens/1/access_token: token "t2" is already defined at /bitrix24/portals/0/tokens/0/access_token`,
+	`/bitrix24/portals/0/users/0/name: at most 50 characters, got 51`,
+	`/bitrix24/portals/0/users/1/id: user 60 is already defined at /bitrix24/portals/0/users/0`,
+	`/bitrix24/portals/1/domain: domain "chatemu.bitrix24.com" is portal "default"'s`,
+}
+
+// TestSeedReferenceProblems: a seed reports every problem a schema cannot
+// see at once, each at its JSON path, with 400 and nothing applied; what
+// it refers to may live in the default fixtures or an earlier seed.
+func TestSeedReferenceProblems(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	before := exported(t, srv)
+	code, body := send(t, srv, req{path: "/_emulator/seed", json: hostileSection})
+	var got struct {
+		Error    string `json:"error"`
+		Problems []struct {
+			Path   string `json:"path"`
+			Reason string `json:"reason"`
+		} `json:"problems"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil || code != http.StatusBadRequest {
+		t.Fatalf("seed: %d %.500s", code, body)
+	}
+	var lines []string
+	for _, p := range got.Problems {
+		lines = append(lines, p.Path+": "+p.Reason)
+	}
+	if strings.Join(lines, "\n") != strings.Join(wantProblems, "\n") {
+		t.Errorf("problems:\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(wantProblems, "\n"))
+	}
+	if exported(t, srv) != before {
+		t.Error("a refused seed changed the state")
+	}
+
+	// references to the default fixtures and to an earlier seed are valid
+	seedPortal(t, srv, `{"name":"default","users":[{"id":80,"name":"Eve"}]}`)
+	seedPortal(t, srv, `{"name":"default","chats":[{"id":71,"owner_id":39,"users":[39,1,80]}],
+		"open_lines":[{"id":6,"code":"`+strings.Repeat("d", 32)+`","queue":[12,80],"bot_id":39}],
+		"sessions":[{"id":8,"chat_id":71,"line_id":6,"client_id":80,"operator_id":12,"queue_id":1}],
+		"tokens":[{"access_token":"t3","client_id":"chatemu","user_id":80}]}`)
+	// a portal named twice in one section adds up, as in two documents
+	seedPortal(t, srv, `{"name":"third","users":[{"id":5}]},{"name":"third","chats":[{"id":1,"owner_id":5,"users":[5]}]}`)
+	if got := srv.Bitrix24().Chat(t, 71).Members; !slices.Equal(got, []int64{39, 1, 80}) {
+		t.Errorf("chat 71 members %v", got)
 	}
 }
