@@ -1,8 +1,11 @@
 package bitrix24
 
 import (
+	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/chatemu/chatemu/internal/core"
 )
 
 // The sizes of the columns a portal keeps the strings it is given in
@@ -104,4 +107,106 @@ func overBound(fields ...textField) error {
 		}
 	}
 	return nil
+}
+
+// documentWithin is core.DocumentAs followed by the stored type's string
+// bounds: a snapshot or data file holding a longer string is refused,
+// naming the field.
+func documentWithin[T any](raw []byte, bounds func(*T) error) error {
+	if err := core.DocumentAs[T](raw); err != nil {
+		return err
+	}
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	return bounds(&v)
+}
+
+// The bounds of the stored documents (documents.go): those of the fixture
+// fields they come from, and 255 characters for the emulator's own codes.
+func (p *portal) within() error {
+	fs := []textField{chars("name", p.Name, credentialChars), chars("domain", p.Domain, credentialChars),
+		chars("member_id", p.MemberID, credentialChars)}
+	for i, w := range p.Webhooks {
+		fs = append(fs, chars(fmt.Sprintf("webhooks.%d.code", i), w.Code, credentialChars))
+		fs = append(fs, scopeFields(fmt.Sprintf("webhooks.%d.scopes", i), w.Scopes)...)
+	}
+	for i, a := range p.Apps {
+		fs = append(fs, chars(fmt.Sprintf("apps.%d.client_id", i), a.ClientID, credentialChars),
+			chars(fmt.Sprintf("apps.%d.client_secret", i), a.ClientSecret, credentialChars))
+		fs = append(fs, scopeFields(fmt.Sprintf("apps.%d.scopes", i), a.Scopes)...)
+	}
+	return overBound(fs...)
+}
+
+func scopeFields(at string, scopes []string) []textField {
+	var fs []textField
+	for k, s := range scopes {
+		fs = append(fs, chars(fmt.Sprintf("%s.%d", at, k), s, credentialChars))
+	}
+	return fs
+}
+
+func portalIndexWithin(refs *[]portalRef) error {
+	for i, r := range *refs {
+		if err := overBound(chars(fmt.Sprintf("%d.name", i), r.Name, credentialChars),
+			chars(fmt.Sprintf("%d.domain", i), r.Domain, credentialChars)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *accessToken) within() error {
+	return overBound(chars("token", t.Token, credentialChars), chars("refresh_token", t.RefreshToken, credentialChars),
+		chars("portal", t.Portal, credentialChars), chars("client_id", t.ClientID, credentialChars))
+}
+
+func (t *refreshToken) within() error {
+	return overBound(chars("token", t.Token, credentialChars), chars("portal", t.Portal, credentialChars),
+		chars("client_id", t.ClientID, credentialChars))
+}
+
+func (u *user) within() error {
+	return overBound(chars("portal", u.Portal, credentialChars), chars("name", u.Name, nameChars),
+		chars("last_name", u.LastName, nameChars))
+}
+
+func (b *bot) within() error {
+	return overBound(chars("portal", b.Portal, credentialChars), chars("code", b.Code, botCodeChars),
+		chars("name", b.Name, nameChars), chars("client_id", b.ClientID, credentialChars), chars("type", b.Type, credentialChars),
+		chars("network_code", b.NetworkCode, credentialChars))
+}
+
+func (c *chat) within() error {
+	fs := []textField{chars("portal", c.Portal, credentialChars), chars("type", c.Type, credentialChars),
+		chars("title", c.Title, titleChars), octets("description", c.Description, textBytes), chars("color", c.Color, colorChars),
+		chars("entity_type", c.EntityType, entityTypeChars), chars("entity_id", c.EntityID, entityChars),
+		chars("entity_data_1", c.EntityData1, entityChars), chars("entity_data_2", c.EntityData2, entityChars),
+		chars("entity_data_3", c.EntityData3, entityChars)}
+	if a := c.Avatar; a != nil {
+		fs = append(fs, chars("avatar.mime", a.MIME, credentialChars), octets("avatar.data", string(a.Data), avatarBytes))
+	}
+	return overBound(fs...)
+}
+
+func (m *message) within() error {
+	return overBound(chars("portal", m.Portal, credentialChars), chars("kind", m.Kind, credentialChars),
+		octets("text", m.Text, textBytes), octets("attach", string(m.Attach), attachBytes),
+		octets("keyboard", string(m.Keyboard), attachBytes))
+}
+
+func (l *openLine) within() error {
+	return overBound(chars("portal", l.Portal, credentialChars), chars("code", l.Code, credentialChars),
+		chars("name", l.Name, lineNameChars), octets("greeting", l.Greeting, textBytes))
+}
+
+func (s *session) within() error {
+	fs := []textField{chars("portal", s.Portal, credentialChars), chars("status", s.Status, credentialChars)}
+	for i, e := range s.History {
+		fs = append(fs, chars(fmt.Sprintf("history.%d.action", i), e.Action, credentialChars),
+			chars(fmt.Sprintf("history.%d.to", i), e.To, credentialChars))
+	}
+	return overBound(fs...)
 }

@@ -395,3 +395,61 @@ func TestSeedReferenceProblems(t *testing.T) {
 		t.Errorf("chat 71 members %v", got)
 	}
 }
+
+// TestSnapshotStringBounds: a snapshot holding a string past its bound is
+// refused whole, naming the document and the field, and changes nothing;
+// at the bound it is taken.
+func TestSnapshotStringBounds(t *testing.T) {
+	t.Parallel()
+	chat := func(title string) string {
+		return `{"id":50,"portal":"default","type":"chat","title":"` + title + `","color":"MINT","owner_id":39,"created_at":"2026-01-01T00:00:00Z"}`
+	}
+	message := func(text string) string {
+		return `{"id":50,"portal":"default","kind":"chat","chat_id":13,"author_id":39,"text":"` + text + `","date":"2026-01-01T00:00:00Z"}`
+	}
+	cases := []struct {
+		name, key, doc, want string
+	}{
+		{"chat title", "bitrix24:default:chat:000000000050", chat(strings.Repeat("Ж", 256)), "title: at most 255 characters, got 256"},
+		{"message text", "bitrix24:default:message:000000000050", message(strings.Repeat("m", 65536)), "text: at most 65535 bytes, got 65536"},
+		{"user name", "bitrix24:default:user:000000000050", `{"id":50,"portal":"default","name":"` + strings.Repeat("n", 51) + `","active":true}`,
+			"name: at most 50 characters, got 51"},
+		{"line greeting", "bitrix24:default:line:000000000050", `{"id":50,"portal":"default","code":"x","name":"L","active":true,"greeting":"` + strings.Repeat("g", 65536) + `","queue":[],"bot_id":0}`,
+			"greeting: at most 65535 bytes, got 65536"},
+		{"token", "bitrix24:token:t", `{"token":"t","refresh_token":"` + strings.Repeat("r", 256) + `","portal":"default","client_id":"chatemu","user_id":1,"expires_at":"2100-01-01T00:00:00Z"}`,
+			"refresh_token: at most 255 characters, got 256"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := start(t)
+			before := exported(t, srv)
+			var snap map[string]json.RawMessage
+			json.Unmarshal([]byte(before), &snap)
+			var docs map[string]json.RawMessage
+			json.Unmarshal(snap["documents"], &docs)
+			docs[tc.key] = json.RawMessage(tc.doc)
+			snap["documents"], _ = json.Marshal(docs)
+			raw, _ := json.Marshal(snap)
+			code, body := send(t, srv, req{verb: http.MethodPut, path: "/_emulator/state", json: string(raw)})
+			want := `{"error":` + jsonText(fmt.Sprintf("snapshot refused: document %q: %s", tc.key, tc.want)) + `}`
+			if code != http.StatusBadRequest || strings.TrimSpace(body) != want {
+				t.Errorf("got %d %.300s\nwant 400 %s", code, body, want)
+			}
+			if exported(t, srv) != before {
+				t.Error("a refused snapshot changed the state")
+			}
+		})
+	}
+	t.Run("at the bounds", func(t *testing.T) {
+		t.Parallel()
+		srv := start(t)
+		importWith(t, srv, map[string]string{
+			"bitrix24:default:chat:000000000050":    chat(strings.Repeat("Ж", 255)),
+			"bitrix24:default:message:000000000050": message(strings.Repeat("m", 65535)),
+		})
+		if got := srv.Bitrix24().Chat(t, 50).Title; got != strings.Repeat("Ж", 255) {
+			t.Errorf("title %q", got)
+		}
+	})
+}
