@@ -613,3 +613,42 @@ func TestValidateImbaChatFixtureReferences(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateBitrix24FixtureReferences: chatemu validate reports every
+// problem of a Bitrix24 section a schema cannot see at once, at its JSON
+// path (references to nothing, ids defined twice, strings past their
+// bounds); a file may refer to the default fixtures and to the files
+// before it.
+func TestValidateBitrix24FixtureReferences(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"bitrix24":{"portals":[{"name":"default",
+		"users":[{"id":60},{"id":60}],
+		"chats":[{"id":70,"title":"`+strings.Repeat("t", 256)+`","owner_id":999,"users":[39,998]}],
+		"tokens":[{"access_token":"t2","client_id":"nope","user_id":1}],
+		"sessions":[{"id":9,"chat_id":71,"line_id":6,"client_id":100}]}]}}`), 0o644)
+	var out, errOut bytes.Buffer
+	want := bad + ` is not valid:
+  /bitrix24/portals/0/chats/0/owner_id: user 999 does not exist on portal "default"
+  /bitrix24/portals/0/chats/0/title: at most 255 characters, got 256
+  /bitrix24/portals/0/chats/0/users/1: user 998 does not exist on portal "default"
+  /bitrix24/portals/0/sessions/0/chat_id: chat 71 does not exist on portal "default"
+  /bitrix24/portals/0/sessions/0/line_id: open line 6 does not exist on portal "default"
+  /bitrix24/portals/0/tokens/0/client_id: application "nope" is not installed on portal "default"
+  /bitrix24/portals/0/users/1/id: user 60 is already defined at /bitrix24/portals/0/users/0
+`
+	if code := run([]string{"validate", bad}, &out, &errOut); code != 1 || errOut.String() != want {
+		t.Errorf("exit %d\n%s\nwant\n%s", code, errOut.String(), want)
+	}
+
+	first := filepath.Join(dir, "first.json")
+	second := filepath.Join(dir, "second.json")
+	os.WriteFile(first, []byte(`{"bitrix24":{"portals":[{"name":"default","users":[{"id":80}]}]}}`), 0o644)
+	os.WriteFile(second, []byte(`{"bitrix24":{"portals":[{"name":"default","chats":[{"id":71,"owner_id":80,"users":[39,1,80]}],
+		"sessions":[{"id":9,"chat_id":71,"line_id":1,"client_id":80}]}]}}`), 0o644)
+	out.Reset()
+	errOut.Reset()
+	if code := run([]string{"validate", first, second}, &out, &errOut); code != 0 || out.String() != first+": valid\n"+second+": valid\n" {
+		t.Errorf("references to the defaults and an earlier file: exit %d %q %q", code, out.String(), errOut.String())
+	}
+}

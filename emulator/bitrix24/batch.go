@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // batchMaxLength is CRestUtil::BATCH_MAX_LENGTH.
@@ -28,11 +30,29 @@ type batchResult struct {
 	ResultTime  *ordered `json:"result_time"`
 }
 
-// batchRun is the state of one batch: the answer being built and the
-// plain (JSON) values $result[...] references read.
+// Bounds of $result[...] substitution. A reference copies an earlier
+// command's result (or any part of it) into a command's parameters, so a
+// few bytes of query can stand for megabytes, and commands that store what
+// they are given and read it back can double that at every step. What
+// substitution produces is counted as it is produced (about the size of
+// the parameters as JSON text: keys, values, one byte per element) and
+// stops at the first bound it passes.
+const (
+	// maxCommandExpansion bounds one command's parameters after
+	// substitution.
+	maxCommandExpansion = 1 << 20
+	// maxBatchExpansion bounds what substitution produces over all the
+	// commands of one batch (the size of the largest request body).
+	maxBatchExpansion = core.DefaultMaxBodyBytes
+)
+
+// batchRun is the state of one batch: the answer being built, the plain
+// (JSON) values $result[...] references read and how much substitution has
+// produced so far.
 type batchRun struct {
-	out   batchResult
-	plain map[string]map[string]any // "result", "error", "time", "next", "total" -> key -> value
+	out      batchResult
+	plain    map[string]map[string]any // "result", "error", "time", "next", "total" -> key -> value
+	expanded int
 }
 
 func newBatchRun() *batchRun {
@@ -108,13 +128,19 @@ func (s *Service) runCommand(c *call, run *batchRun, key, text string) (failed b
 	default:
 		params, err = run.params(query)
 		if err != nil {
-			return false, err
-		}
-		result, err = m.call(&call{req: c.req, p: c.p, params: params, now: begin})
-		if err != nil {
 			if !errors.As(err, &cmdErr) {
 				return false, err
 			}
+			params = nil // refused: too many or too deep parameters, or too large once substituted
+			break
+		}
+		result, err = m.call(&call{req: c.req, p: c.p, params: params, now: begin})
+		switch {
+		case err == nil, errors.As(err, &cmdErr):
+		case errors.Is(err, state.ErrSequenceExhausted):
+			cmdErr = idsExhausted(err) // this command's failure, as any other
+		default:
+			return false, err
 		}
 	}
 	end := s.deps.Clock.Now()
@@ -190,7 +216,10 @@ func plainJSON(v any) any {
 }
 
 // params decodes a command's query (PHP parse_str: + is a space, %XX
-// decoded, brackets nest) and replaces the references in it.
+// decoded, brackets nest) and replaces the references in it. A query over
+// the request caps, or one whose substitution passes maxCommandExpansion or
+// what is left of maxBatchExpansion, is a *core.APIError (413
+// REQUEST_TOO_LARGE) for the command alone.
 func (run *batchRun) params(query string) (*core.Value, error) {
 	p, err := core.DecodeRequest(&http.Request{Method: http.MethodGet, URL: &url.URL{RawQuery: query}, Header: http.Header{}},
 		core.DecodeOptions{})
@@ -200,7 +229,17 @@ func (run *batchRun) params(query string) (*core.Value, error) {
 	if !strings.Contains(query, "$") && !strings.Contains(query, "%24") {
 		return p.Root(), nil
 	}
-	tree := run.substitute(plainTree(p.Root())).(*ordered)
+	budget := min(maxCommandExpansion, maxBatchExpansion-run.expanded)
+	x := &expansion{run: run, left: budget}
+	substituted := x.substitute(plainTree(p.Root()))
+	run.expanded += budget - max(x.left, 0)
+	if x.left < 0 {
+		if budget < maxCommandExpansion {
+			return nil, errExpansion(fmt.Sprintf("the batch's commands expand to more than %d bytes of parameters after $result substitution", maxBatchExpansion))
+		}
+		return nil, errExpansion(fmt.Sprintf("the command's parameters expand to more than %d bytes after $result substitution", maxCommandExpansion))
+	}
+	tree := substituted.(*ordered)
 	body, err := tree.objectJSON()
 	if err != nil {
 		return nil, err
@@ -232,37 +271,113 @@ var reference = regexp.MustCompile(`(?i)\$(result|next|total|time|error)((?:\[[^
 
 var bracketKey = regexp.MustCompile(`\[([^\]]*)\]`)
 
+// errExpansion is a command refused for what its references expand to.
+func errExpansion(text string) *core.APIError {
+	return &core.APIError{Kind: core.KindTooLarge, Status: http.StatusRequestEntityTooLarge, Message: text}
+}
+
+// expansion is one command's substitution: what it may still produce
+// (left goes below zero when a bound is passed, and the work stops).
+type expansion struct {
+	run  *batchRun
+	left int
+}
+
 // substitute replaces references in keys and values: a value that is
 // nothing but a reference becomes the referenced value itself (a number,
 // an array); a reference inside longer text is replaced by a string or
 // number and left as it is otherwise.
-func (run *batchRun) substitute(x any) any {
-	switch t := x.(type) {
+func (x *expansion) substitute(v any) any {
+	switch t := v.(type) {
 	case *ordered:
 		o := newOrdered()
 		for _, k := range t.keys {
-			o.set(run.splice(k), run.substitute(t.vals[k]))
+			x.left--
+			key := x.splice(k)
+			if x.left < 0 {
+				return o
+			}
+			o.set(key, x.substitute(t.vals[k]))
+			if x.left < 0 {
+				return o
+			}
 		}
 		return o
 	case string:
 		if m := reference.FindStringSubmatchIndex(t); m != nil && m[0] == 0 && m[1] == len(t) {
-			return run.resolve(t)
+			r := x.run.resolve(t)
+			x.charge(r)
+			return r
 		}
-		return run.splice(t)
+		return x.splice(t)
+	case nil:
+		return nil
 	}
-	return x
+	x.left -= len(fmt.Sprint(v))
+	return v
 }
 
-func (run *batchRun) splice(s string) string {
-	return reference.ReplaceAllStringFunc(s, func(ref string) string {
-		switch v := run.resolve(ref).(type) {
-		case string:
-			return v
-		case json.Number:
-			return v.String()
+// splice replaces the references inside s, counting what it writes.
+func (x *expansion) splice(s string) string {
+	if !strings.Contains(s, "$") {
+		x.left -= len(s)
+		return s
+	}
+	var b strings.Builder
+	rest := s
+	for {
+		m := reference.FindStringIndex(rest)
+		if m == nil {
+			break
 		}
-		return ref
-	})
+		b.WriteString(rest[:m[0]])
+		ref := rest[m[0]:m[1]]
+		switch v := x.run.resolve(ref).(type) {
+		case string:
+			b.WriteString(v)
+		case json.Number:
+			b.WriteString(v.String())
+		default:
+			b.WriteString(ref)
+		}
+		rest = rest[m[1]:]
+		if b.Len() > x.left {
+			x.left = -1
+			return ""
+		}
+	}
+	b.WriteString(rest)
+	x.left -= b.Len()
+	return b.String()
+}
+
+// charge counts a referenced value (plain JSON) against the budget,
+// stopping as soon as it runs out.
+func (x *expansion) charge(v any) {
+	x.left--
+	switch t := v.(type) {
+	case map[string]any:
+		for k, c := range t {
+			if x.left -= len(k); x.left < 0 {
+				return
+			}
+			if x.charge(c); x.left < 0 {
+				return
+			}
+		}
+	case []any:
+		for _, c := range t {
+			if x.charge(c); x.left < 0 {
+				return
+			}
+		}
+	case string:
+		x.left -= len(t)
+	case json.Number:
+		x.left -= len(t)
+	case bool, nil:
+		x.left -= 4
+	}
 }
 
 // resolve walks a reference as far as its keys exist.

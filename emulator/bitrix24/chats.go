@@ -122,9 +122,12 @@ func (s *Service) chatAdd(c *call) (any, error) {
 				members = append(members, uid)
 			}
 		}
+		if longerThan(a.str("ENTITY_TYPE"), entityTypeChars) || longerThan(a.str("ENTITY_ID"), entityChars) {
+			return cantCreate // the columns' Length validators refuse the chat
+		}
 		id = tx.Next(seqName(portal, kindChat))
-		ch := &chat{ID: id, Portal: portal, Type: chatTypeChat, Title: strings.TrimSpace(a.str("TITLE")),
-			Description: a.str("DESCRIPTION"), OwnerID: owner, CreatedAt: c.now}
+		ch := &chat{ID: id, Portal: portal, Type: chatTypeChat, Title: cutChars(strings.TrimSpace(a.str("TITLE")), titleChars),
+			Description: cutBytes(a.str("DESCRIPTION"), textBytes), OwnerID: owner, CreatedAt: c.now}
 		if a.str("TYPE") == "OPEN" { // the server compares exactly: "open" is a closed chat
 			ch.Type = chatTypeOpen
 		}
@@ -182,6 +185,7 @@ func colorName(code string) string {
 func (m *model) postMessage(tx *state.Tx, ch *chat, msg *message, now time.Time) {
 	id := tx.Next(seqName(ch.Portal, kindMessage))
 	msg.ID, msg.Portal, msg.ChatID, msg.Date = id, ch.Portal, ch.ID, now
+	msg.Text = cutBytes(msg.Text, textBytes)
 	ch.LastMessageID = id
 	ch.MessageCount++
 	m.messages.Put(tx, *msg)
@@ -229,7 +233,7 @@ func (s *Service) chatUpdateTitle(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	title := strings.TrimSpace(a.str("TITLE"))
+	title := cutChars(strings.TrimSpace(a.str("TITLE")), titleChars)
 	if title == "" || title == "0" {
 		return nil, methodError("TITLE_EMPTY", "Title can't be empty")
 	}

@@ -290,10 +290,10 @@ type bucket struct {
 // the portal index, portals, OAuth tokens, rate-limit buckets and the
 // portal-scoped documents "bitrix24:<portal>:<kind>:<id>" (users, bots,
 // chats, chat members, messages, open lines, sessions and weekly network
-// limits).
+// limits), with the bounds of their strings (bounds.go).
 func (s *Service) CheckDocument(key string, raw []byte) error {
 	if key == portalIndexKey {
-		return core.DocumentAs[[]portalRef](raw)
+		return documentWithin(raw, portalIndexWithin)
 	}
 	rest := strings.TrimPrefix(key, vendorName+":")
 	parts := strings.Split(rest, ":")
@@ -303,12 +303,12 @@ func (s *Service) CheckDocument(key string, raw []byte) error {
 	var first error = core.ErrUnknownDocument
 	switch parts[0] {
 	case "token":
-		first = core.DocumentAs[accessToken](raw)
+		first = documentWithin(raw, (*accessToken).within)
 	case "refresh":
-		first = core.DocumentAs[refreshToken](raw)
+		first = documentWithin(raw, (*refreshToken).within)
 	case "portal":
 		if len(parts) == 2 {
-			first = core.DocumentAs[portal](raw)
+			first = documentWithin(raw, (*portal).within)
 		}
 	case "bucket":
 		if len(parts) == 2 {
@@ -345,17 +345,17 @@ func checkScoped(parts []string, raw []byte) error {
 	}
 	switch parts[1] {
 	case kindUser:
-		return core.DocumentAs[user](raw)
+		return documentWithin(raw, (*user).within)
 	case kindBot:
-		return core.DocumentAs[bot](raw)
+		return documentWithin(raw, (*bot).within)
 	case kindChat:
-		return core.DocumentAs[chat](raw)
+		return documentWithin(raw, (*chat).within)
 	case kindMessage:
-		return core.DocumentAs[message](raw)
+		return documentWithin(raw, (*message).within)
 	case kindLine:
-		return core.DocumentAs[openLine](raw)
+		return documentWithin(raw, (*openLine).within)
 	case kindSession:
-		return core.DocumentAs[session](raw)
+		return documentWithin(raw, (*session).within)
 	}
 	return core.ErrUnknownDocument
 }

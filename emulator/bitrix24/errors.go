@@ -1,9 +1,11 @@
 package bitrix24
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/state"
 )
 
 // errorBody is Bitrix24's error envelope. Error bodies carry no "time"
@@ -22,6 +24,9 @@ func renderError(_ *core.Request, e *core.APIError) *core.Response {
 		status, code, text = http.StatusNotFound, "ERROR_METHOD_NOT_FOUND", "Method not found!"
 	case core.KindInternal:
 		status, code, text = http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "Internal server error"
+		if errors.Is(e.Cause, state.ErrSequenceExhausted) {
+			text += ": " + e.Message // the reason, not a secret
+		}
 	case core.KindTooLarge:
 		status, code = http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE"
 	case core.KindMalformed:
@@ -80,3 +85,10 @@ var (
 		return authError("insufficient_scope", "The request requires higher privileges than provided by the access token")
 	}
 )
+
+// idsExhausted is the 500 of a write whose id sequence stands at the top of
+// int64 (a snapshot or seed stored the largest id): nothing is created with
+// a negative or reused id, and the answer says why.
+func idsExhausted(err error) *core.APIError {
+	return &core.APIError{Kind: core.KindInternal, Status: http.StatusInternalServerError, Message: err.Error(), Cause: err}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatemu/chatemu/internal/core"
 	"github.com/chatemu/chatemu/internal/state"
 )
 
@@ -129,12 +130,16 @@ const (
 // neverExpires is the expiry of fixture tokens given without one.
 var neverExpires = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 
-// applyFixtures writes a validated section; now (the emulator clock) dates
-// what the fixtures leave undated.
+// applyFixtures writes a validated section, once checkSection finds no
+// problem in it (else a *core.ValidationError lists them all); now (the
+// emulator clock) dates what the fixtures leave undated.
 func (s *Service) applyFixtures(tx *state.Tx, raw json.RawMessage) error {
 	var sec fixtureSection
 	if err := json.Unmarshal(raw, &sec); err != nil {
 		return fmt.Errorf("bitrix24 fixtures: %w", err)
+	}
+	if problems := s.m.checkSection(&sec); len(problems) > 0 {
+		return &core.ValidationError{Problems: problems} // nothing applied
 	}
 	now := s.deps.Clock.Now()
 	for i := range sec.Portals {

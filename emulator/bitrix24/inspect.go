@@ -215,7 +215,7 @@ func (s *Service) StartSession(portal string, lineID, clientID int64, text strin
 			return notFound("portal %s has no user %d", portal, clientID)
 		}
 		chatID := tx.Next(seqName(portal, kindChat))
-		ch := &chat{ID: chatID, Portal: portal, Type: chatTypeLines, Title: client.name + " - " + l.Name, OwnerID: l.BotID,
+		ch := &chat{ID: chatID, Portal: portal, Type: chatTypeLines, Title: cutChars(client.name+" - "+l.Name, titleChars), OwnerID: l.BotID,
 			Color: defaultColor(chatID), EntityType: "LINES",
 			EntityID:  "livechat|" + strconv.FormatInt(l.ID, 10) + "|" + strconv.FormatInt(chatID, 10) + "|" + strconv.FormatInt(clientID, 10),
 			CreatedAt: now}

@@ -77,7 +77,8 @@ func (s *Service) networkJoin(c *call) (any, error) {
 			return nil
 		}
 		id = tx.Next(seqName(portal, kindUser))
-		s.m.bots.Put(tx, bot{ID: id, Portal: portal, Code: "network_" + code, Name: l.Name, ClientID: code, Type: "N", NetworkCode: code})
+		s.m.bots.Put(tx, bot{ID: id, Portal: portal, Code: "network_" + code, Name: cutChars(l.Name, nameChars), ClientID: code, Type: "N",
+			NetworkCode: code})
 		return nil
 	})
 	if err != nil {
@@ -134,7 +135,8 @@ func (s *Service) networkMessageAdd(c *call) (any, error) {
 		if text == "" {
 			return errMessageEmpty()
 		}
-		m := &message{Kind: messageNetwork, ToUserID: to, AuthorID: nb.ID, Text: text, URLPreview: a.str("URL_PREVIEW") != "N"}
+		m := &message{Kind: messageNetwork, ToUserID: to, AuthorID: nb.ID, Text: cutBytes(text, textBytes),
+			URLPreview: a.str("URL_PREVIEW") != "N"}
 		if a.isSet("ATTACH") && !a.empty("ATTACH") {
 			data := plainParam(a.value("ATTACH"))
 			if !validAttach(data) {

@@ -74,10 +74,30 @@ func (s *Service) Routes() []core.Route {
 		Dispatch: s.dispatch,
 	}, {
 		Name:    vendorName + ".oauth.token",
-		Methods: []string{http.MethodGet, http.MethodPost},
-		Path:    "/oauth/token{slash:/?}",
-		Handler: s.oauthToken,
+		Path:    oauthPath,
+		Handler: s.oauthEndpoint,
 	}}
+}
+
+// oauthPath is every path the emulator sends to Bitrix24 under the OAuth
+// server's prefix: /oauth/token and /oauth/token/ are the token endpoint,
+// anything else there (/oauth/token//, /oauth/token/%00, /oauth/tokens)
+// is answered by the OAuth server too, in its own error format.
+const oauthPath = "/oauth/token{rest:.*}"
+
+// oauthEndpoint serves the paths under oauthPath: the token endpoint for
+// GET and POST on /oauth/token[/], else the OAuth server's invalid_request
+// (404 for a path it does not serve, 405 for another HTTP method).
+func (s *Service) oauthEndpoint(req *core.Request) (*core.Response, error) {
+	if rest := req.Vars["rest"]; rest != "" && rest != "/" {
+		return nil, oauthError(http.StatusNotFound, "invalid_request",
+			"Unknown OAuth endpoint: tokens are refreshed at /oauth/token/")
+	}
+	if m := req.HTTP.Method; m != http.MethodGet && m != http.MethodPost {
+		return nil, oauthError(http.StatusMethodNotAllowed, "invalid_request",
+			"The token endpoint takes GET or POST").WithHeader("Allow", "GET, POST")
+	}
+	return s.oauthToken(req)
 }
 
 // dispatch is the route of the method a REST path names, nil for an
