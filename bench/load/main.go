@@ -33,8 +33,8 @@ import (
 
 // Targets of the performance budget.
 const (
-	readTarget  = 0.80
-	writeTarget = 0.55
+	readTarget  = 0.90
+	writeTarget = 0.60
 	p99Target   = 1.5
 )
 

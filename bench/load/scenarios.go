@@ -9,7 +9,7 @@ import (
 // scenario is one request path measured against the bare server.
 type scenario struct {
 	name string
-	// write marks a write path (target 0.55x) rather than a read path (0.80x).
+	// write marks a write path (target 0.60x) rather than a read path (0.90x).
 	write bool
 	// build makes request n.
 	build requestFunc
