@@ -221,3 +221,27 @@ func TestRateLimitSpendsOnlyAuthenticRequests(t *testing.T) {
 		t.Errorf("the third authentic request within the burst of 2: %d, want 429", status)
 	}
 }
+
+// TestJournalKeepsNoRequestLine: a record keeps nothing that shares the
+// request line (net/http's method is a slice of it), so requests with
+// 900 KB paths leave the heap where it was once answered.
+func TestJournalKeepsNoRequestLine(t *testing.T) {
+	emu := testkit.Start(t)
+	long := emu.URL() + "/rest/1/abc/" + strings.Repeat("x", 900<<10)
+	get := func() {
+		resp, err := http.Get(long)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	get()
+	before := heapAlloc()
+	for i := 0; i < 40; i++ {
+		get()
+	}
+	if grown := heapAlloc() - before; grown > 16<<20 {
+		t.Errorf("the heap grew by %d MiB over 40 requests with 900 KB paths", grown>>20)
+	}
+}

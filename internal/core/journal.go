@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -66,7 +67,10 @@ func (j *Journal) slot(seq uint64) int { return int((seq - 1) % uint64(j.size)) 
 func (j *Journal) Record(e Exchange) uint64 {
 	// Texts that come from the request are copied and cut: a record never
 	// keeps a request's memory alive, nor more than a few KB of its own.
+	// (The method too: net/http's is a slice of the request line, which a
+	// 900 KB path makes 900 KB.)
 	e.Path, e.Tenant, e.Error, e.Note = clipText(e.Path), clipText(e.Tenant), clipText(e.Error), clipText(e.Note)
+	e.Method, e.Fault = method(e.Method), clipText(e.Fault)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	e.Seq = j.next
@@ -151,4 +155,15 @@ func SameOperation(name, vendor, op string) bool {
 	}
 	short, ok := strings.CutPrefix(op, vendor+".")
 	return ok && strings.EqualFold(name, short)
+}
+
+// method is an HTTP method as a record keeps it: the standard ones as
+// constants, any other copied and cut.
+func method(m string) string {
+	for _, std := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodOptions, http.MethodPatch} {
+		if m == std {
+			return std
+		}
+	}
+	return clipText(m)
 }
