@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -243,5 +244,32 @@ func TestJournalKeepsNoRequestLine(t *testing.T) {
 	}
 	if grown := heapAlloc() - before; grown > 16<<20 {
 		t.Errorf("the heap grew by %d MiB over 40 requests with 900 KB paths", grown>>20)
+	}
+}
+
+// TestStoredValuesKeepNoRequestBody: a short value stored from a large form
+// body (a room title beside megabytes of padding) is a copy, not a slice of
+// the body that would keep it alive in the model.
+func TestStoredValuesKeepNoRequestBody(t *testing.T) {
+	emu := testkit.Start(t)
+	create := func(i int) {
+		body := fmt.Sprintf("imba_id=209&login=admin&password=admin&room_type=1&room_title=Room%d&users_ids[0]=3&pad=", i) + strings.Repeat("a", 4<<20)
+		resp, err := http.Post(emu.URL()+"/imbachat/v1/widget/imba_rooms", "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("create %d: %d", i, resp.StatusCode)
+		}
+	}
+	create(0)
+	before := heapAlloc()
+	for i := 1; i <= 16; i++ {
+		create(i)
+	}
+	if grown := heapAlloc() - before; grown > 16<<20 {
+		t.Errorf("the heap grew by %d MiB over 16 rooms created from 4 MiB bodies", grown>>20)
 	}
 }

@@ -160,9 +160,15 @@ func sniff(body []byte) string {
 	return "application/x-www-form-urlencoded"
 }
 
+// shareLimit is the largest query or form body whose values may share its
+// memory: values of a larger one are copied, so that a short value kept
+// (a stored title, a journaled parameter) never keeps megabytes alive.
+const shareLimit = 16 << 10
+
 // addQuery decodes a=b&c[d]=e pairs. Like PHP, a pair that fails to unescape
 // is kept as far as it decodes rather than failing the request.
 func (b *builder) addQuery(raw string) error {
+	copyValues := len(raw) > shareLimit
 	for raw != "" {
 		// Runs of separators are skipped at once: a body of millions of
 		// "&" costs a scan, not a loop turn each.
@@ -180,6 +186,9 @@ func (b *builder) addQuery(raw string) error {
 		val, err := url.QueryUnescape(v)
 		if err != nil {
 			val = v
+		}
+		if copyValues {
+			key, val = strings.Clone(key), strings.Clone(val)
 		}
 		if err := b.put(key, val); err != nil {
 			return err
