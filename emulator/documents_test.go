@@ -1,10 +1,12 @@
 package emulator_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -160,26 +162,32 @@ func TestEveryStoredDocumentPassesTheChecks(t *testing.T) {
 // key, and is left as it was.
 func TestDataFileWithUnreadableDocumentStopsStartUp(t *testing.T) {
 	t.Parallel()
+	// A file written by hand (no write markers, as an earlier version's):
+	// every write of a marked file is checked against its marker first.
 	path := filepath.Join(t.TempDir(), "chatemu.db")
-	e, srv := start(t, emulator.Config{DataFile: path})
-	srv.Close()
-	e.Close()
 	s, err := buntdb.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Update(func(tx *buntdb.Tx) error {
+		if _, _, err := tx.Set("meta:fixtures-loaded", "2020-01-01T00:00:00Z", nil); err != nil {
+			return err
+		}
 		_, _, err := tx.Set("imbachat:room:000000001536", `{"id":1536,"imba_id":627,"members":{"a":1}}`, nil)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
+	before, _ := os.ReadFile(path)
 	_, err = emulator.New(emulator.Config{DataFile: path})
 	var de *emulator.DataFileError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "data file "+path+" is damaged") ||
 		!strings.Contains(err.Error(), `document "imbachat:room:000000001536": members: JSON object, want []int64`) {
 		t.Fatalf("got %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("a refused data file was changed")
 	}
 }
 

@@ -82,8 +82,13 @@ func New(cfg Config) (*Emulator, error) {
 		return nil, err
 	}
 	if rec, ok := log.Recovered(); ok {
-		logger.Warn("data file ended in an incomplete write (a crash cut it off before it was acknowledged); it was dropped",
-			"file", cfg.DataFile, "offset", rec.Offset, "dropped_bytes", rec.Dropped)
+		if rec.Unacknowledged {
+			logger.Warn("data file ended in an incomplete write (a crash cut it off before it was acknowledged: its end marker is missing); it was dropped",
+				"file", cfg.DataFile, "offset", rec.Offset, "dropped_bytes", rec.Dropped)
+		} else {
+			logger.Warn("data file ended in an incomplete write, dropped; the file was written without write markers (an earlier version), so chatemu cannot tell whether it had been acknowledged",
+				"file", cfg.DataFile, "offset", rec.Offset, "dropped_bytes", rec.Dropped)
+		}
 	}
 	e := &Emulator{cfg: cfg, log: log, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}

@@ -1,10 +1,12 @@
 package emulator_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -271,5 +273,49 @@ func TestStoredValuesKeepNoRequestBody(t *testing.T) {
 	}
 	if grown := heapAlloc() - before; grown > 16<<20 {
 		t.Errorf("the heap grew by %d MiB over 16 rooms created from 4 MiB bodies", grown>>20)
+	}
+}
+
+// TestDataFileCutShortStopsStartUp: a data file that lost its last
+// acknowledged writes (cut at a write's boundary, or an older copy put in
+// its place) stops start-up instead of opening without them; a changed
+// byte inside a stored value does too.
+func TestDataFileCutShortStopsStartUp(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/state.db"
+	e, err := emulator.New(emulator.Config{DataFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	var sizes []int64
+	for i := 0; i < 3; i++ {
+		resp, err := http.PostForm(srv.URL+"/imbachat/v1/widget/imba_rooms", map[string][]string{
+			"imba_id": {"209"}, "login": {"admin"}, "password": {"admin"}, "room_type": {"1"},
+			"room_title": {fmt.Sprintf("Kept %d", i)}, "users_ids[0]": {"3"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		st, _ := os.Stat(path)
+		sizes = append(sizes, st.Size())
+	}
+	srv.Close()
+	e.Close()
+	whole, _ := os.ReadFile(path)
+	if err := os.Truncate(path, sizes[1]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = emulator.New(emulator.Config{DataFile: path})
+	if err == nil || !strings.Contains(err.Error(), "was acknowledged: it was cut short or replaced by an older copy") {
+		t.Fatalf("a file without its last acknowledged write: %v", err)
+	}
+	changed := bytes.Replace(whole, []byte("Kept 1"), []byte("Kept 7"), 1)
+	if err := os.WriteFile(path, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = emulator.New(emulator.Config{DataFile: path})
+	if err == nil || !strings.Contains(err.Error(), "does not match its checksum") {
+		t.Fatalf("a changed byte: %v", err)
 	}
 }

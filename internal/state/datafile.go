@@ -26,8 +26,13 @@ import (
 // Opening the file drops it.
 type Recovery struct {
 	// Offset is where the file is cut back to (the end of the last whole
-	// command); Dropped is how many bytes after it are discarded.
+	// write); Dropped is how many bytes after it are discarded.
 	Offset, Dropped int64
+	// Unacknowledged: the dropped write is one whose marker never made it
+	// to the file, so it was never acknowledged. False for a file written
+	// without markers, where a cut command cannot be told apart from an
+	// acknowledged write damaged later.
+	Unacknowledged bool
 }
 
 // DataFileError is a data file chatemu refuses to open: it is damaged
@@ -59,7 +64,17 @@ var errTorn = errors.New("incomplete command at the end of the file")
 // buntdb would misread. A missing file is fine (it will be created). A file
 // whose last command is incomplete (only NUL bytes, or nothing, after what
 // is whole) is fine too: rec says what opening it drops.
-func checkDataFile(path string) (rec *Recovery, err error) {
+//
+// Writes with markers (integrity.go) are checked against them: the file's
+// writes are returned in w, and a final write without its marker is
+// dropped whole, not only its last command.
+func checkDataFile(path string) (rec *Recovery, w *writeChecker, err error) {
+	w = newWriteChecker()
+	rec, err = scanDataFile(path, w)
+	return rec, w, err
+}
+
+func scanDataFile(path string, w *writeChecker) (rec *Recovery, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -81,6 +96,9 @@ func checkDataFile(path string) (rec *Recovery, err error) {
 		start := sc.off
 		c, err := sc.r.ReadByte()
 		if errors.Is(err, io.EOF) {
+			if at, open := w.open(); open {
+				return &Recovery{Offset: at, Dropped: st.Size() - at, Unacknowledged: true}, nil
+			}
 			return nil, nil // a NUL tail is harmless: buntdb writes over it
 		}
 		if err != nil {
@@ -96,14 +114,22 @@ func checkDataFile(path string) (rec *Recovery, err error) {
 		if err := sc.r.UnreadByte(); err != nil {
 			return nil, fmt.Errorf("reading data file %s: %w", path, err)
 		}
-		err = sc.command()
+		parts, err := sc.command()
+		if err == nil {
+			err = w.add(start, parts)
+		}
 		switch {
 		case errors.Is(err, errTorn):
 			cut := start
 			if nulAt >= 0 {
 				cut = nulAt
 			}
-			return &Recovery{Offset: cut, Dropped: st.Size() - cut}, nil
+			// After the base marker, a cut command is part of a write whose
+			// marker is missing: never acknowledged.
+			if at, open := w.open(); open {
+				cut = min(cut, at)
+			}
+			return &Recovery{Offset: cut, Dropped: st.Size() - cut, Unacknowledged: w.based}, nil
 		case err != nil:
 			var de *DataFileError
 			if errors.As(err, &de) {
@@ -208,23 +234,24 @@ func (sc *aofScanner) part() (string, error) {
 	return string(data[:n]), nil
 }
 
-// command reads one command and checks it is one buntdb replays.
-func (sc *aofScanner) command() error {
+// command reads one command, checks it is one buntdb replays, and returns
+// its parts.
+func (sc *aofScanner) command() ([]string, error) {
 	at := sc.off
 	n, err := sc.header('*', "command")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// buntdb writes commands of 1 to 5 parts; it skips an empty one without
 	// counting its bytes, as it does NUL bytes.
 	if n < 1 || n > 5 {
-		return sc.bad(at, "a command of %d parts", n)
+		return nil, sc.bad(at, "a command of %d parts", n)
 	}
 	parts := make([]string, 0, n)
 	for i := int64(0); i < n; i++ {
 		p, err := sc.part()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		parts = append(parts, p)
 	}
@@ -232,17 +259,18 @@ func (sc *aofScanner) command() error {
 	case name == "set" && len(parts) == 3:
 	case name == "set" && len(parts) == 5:
 		if opt := strings.ToLower(parts[3]); opt != "ex" && opt != "ae" {
-			return sc.bad(at, "a set with option %q", clip([]byte(parts[3])))
+			return nil, sc.bad(at, "a set with option %q", clip([]byte(parts[3])))
 		}
 		if _, err := strconv.ParseInt(parts[4], 10, 64); err != nil {
-			return sc.bad(at, "a set with expiry %q", clip([]byte(parts[4])))
+			return nil, sc.bad(at, "a set with expiry %q", clip([]byte(parts[4])))
 		}
 	case name == "del" && len(parts) == 2:
 	case name == "flushdb" && len(parts) == 1:
+		parts = append(parts, "") // a key for the write's sum
 	default:
-		return sc.bad(at, "a command %q of %d parts (only set, del and flushdb are written)", clip([]byte(parts[0])), len(parts))
+		return nil, sc.bad(at, "a command %q of %d parts (only set, del and flushdb are written)", clip([]byte(parts[0])), len(parts))
 	}
-	return nil
+	return parts, nil
 }
 
 // clip shortens bytes quoted in a message.
