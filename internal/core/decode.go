@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unsafe"
 )
 
 // DecodeOptions bound and shape request decoding for one vendor.
@@ -138,7 +139,7 @@ func (b *builder) addBody(contentType string, body []byte) error {
 	}
 	switch {
 	case mediaType == "application/x-www-form-urlencoded":
-		return b.addQuery(string(body))
+		return b.addQuery(bodyText(body))
 	case strings.HasPrefix(mediaType, "multipart/"):
 		return b.addMultipart(body, params["boundary"])
 	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") || mediaType == "text/json":
@@ -148,7 +149,7 @@ func (b *builder) addBody(contentType string, body []byte) error {
 		if sniff(body) == "application/json" {
 			return b.addJSON(body)
 		}
-		return b.addQuery(string(body))
+		return b.addQuery(bodyText(body))
 	}
 }
 
@@ -159,6 +160,12 @@ func sniff(body []byte) string {
 	}
 	return "application/x-www-form-urlencoded"
 }
+
+// bodyText is the request body as a string without copying it: the body
+// is read into a buffer of its own that nothing writes to afterwards, and
+// the values of a large one are copied out (shareLimit), so a string
+// sharing it is safe and an 8 MiB form costs no second 8 MiB.
+func bodyText(body []byte) string { return unsafe.String(unsafe.SliceData(body), len(body)) }
 
 // shareLimit is the largest query or form body whose values may share its
 // memory: values of a larger one are copied, so that a short value kept
