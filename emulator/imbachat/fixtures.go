@@ -244,6 +244,7 @@ func (c *fixtureCheck) section(sec *fixtureSection) *fixtureRows {
 			rows.rooms = append(rows.rooms, *r)
 		}
 	}
+	c.unique(rows)
 	for _, fm := range sec.Messages {
 		c.answers[fm.ID] = true
 	}
@@ -254,6 +255,49 @@ func (c *fixtureCheck) section(sec *fixtureSection) *fixtureRows {
 		rows.messages = append(rows.messages, c.fixtureMessage(i, &sec.Messages[i]))
 	}
 	return rows
+}
+
+// unique reports two live rooms of a widget with one pipe, and two live
+// users of a widget with one external id, within the section or against
+// the state (a stored row the section replaces does not count): the pipe
+// and the external id are how the API finds them.
+func (c *fixtureCheck) unique(rows *fixtureRows) {
+	pipes := map[pipeKey]int64{}
+	for _, r := range rows.rooms {
+		if r.DeletedAt != nil {
+			continue
+		}
+		path := sectionPath("rooms", c.roomAt[r.ID]) + "/pipe"
+		k := pipeKey{r.ImbaID, r.Pipe}
+		if other, ok := pipes[k]; ok {
+			c.add(path, "pipe %q is room %d's too, in widget %d", r.Pipe, other, r.ImbaID)
+			continue
+		}
+		pipes[k] = r.ID
+		if stored, ok := c.m.roomByPipe(r.ImbaID, r.Pipe); ok && stored.ID != r.ID {
+			if _, replaced := c.roomAt[stored.ID]; !replaced {
+				c.add(path, "pipe %q is stored room %d's, in widget %d", r.Pipe, stored.ID, r.ImbaID)
+			}
+		}
+	}
+	remotes := map[remoteKey]int64{}
+	for _, u := range rows.users {
+		if u.DeletedAt != nil {
+			continue
+		}
+		path := sectionPath("users", c.userAt[u.ID]) + "/remote_user_id"
+		k := remoteKey{u.ImbaID, u.RemoteUserID}
+		if other, ok := remotes[k]; ok {
+			c.add(path, "external id %q is user %d's too, in widget %d", u.RemoteUserID, other, u.ImbaID)
+			continue
+		}
+		remotes[k] = u.ID
+		if stored, ok := c.m.userByRemoteID(u.ImbaID, u.RemoteUserID); ok && stored.ID != u.ID {
+			if _, replaced := c.userAt[stored.ID]; !replaced {
+				c.add(path, "external id %q is stored user %d's, in widget %d", u.RemoteUserID, stored.ID, u.ImbaID)
+			}
+		}
+	}
 }
 
 func (c *fixtureCheck) fixtureUser(i int, fu *fixtureUser) (*user, bool) {

@@ -350,3 +350,34 @@ func TestStoredStringBounds(t *testing.T) {
 		t.Errorf("state changed by a refused snapshot")
 	}
 }
+
+// TestSeedRefusesSharedPipesAndExternalIDs: two live rooms of a widget with
+// one pipe, or two live users with one external id, in a section or
+// against the stored ones, are problems of the seed; a room the section
+// itself replaces may keep its pipe.
+func TestSeedRefusesSharedPipesAndExternalIDs(t *testing.T) {
+	t.Parallel()
+	emu := start(t)
+	before := exported(t, emu)
+	seed := `{"imbachat":{
+	  "users":[{"id":9001,"imba_id":627,"remote_user_id":"1"},{"id":9002,"imba_id":627,"remote_user_id":"88"},{"id":9003,"imba_id":627,"remote_user_id":"88"}],
+	  "rooms":[{"id":9100,"imba_id":627,"pipe":"5fbcaf6a4ba35_1606201194","name":"a","type":0},{"id":9101,"imba_id":627,"pipe":"same","name":"b","type":0},{"id":9102,"imba_id":627,"pipe":"same","name":"c","type":0}]}}`
+	status, body := ctlCall(t, "POST", emu.URL()+"/_emulator/seed", seed)
+	for _, want := range []string{
+		`"path":"/imbachat/users/0/remote_user_id","reason":"external id \"1\" is stored user 2046's, in widget 627"`,
+		`"path":"/imbachat/users/2/remote_user_id","reason":"external id \"88\" is user 9002's too, in widget 627"`,
+		`"path":"/imbachat/rooms/0/pipe","reason":"pipe \"5fbcaf6a4ba35_1606201194\" is stored room 1314's, in widget 627"`,
+		`"path":"/imbachat/rooms/2/pipe","reason":"pipe \"same\" is room 9101's too, in widget 627"`,
+	} {
+		if status != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("seed: %d %s\nwant %s", status, body, want)
+		}
+	}
+	if after := exported(t, emu); after != before {
+		t.Error("a refused seed changed the state")
+	}
+	replace := `{"imbachat":{"rooms":[{"id":1314,"imba_id":627,"pipe":"5fbcaf6a4ba35_1606201194","name":"Renamed","type":0,"admin_id":2046,"members":[2046,2157]}]}}`
+	if status, body := ctlCall(t, "POST", emu.URL()+"/_emulator/seed", replace); status != http.StatusOK {
+		t.Errorf("a room replaced with its own pipe: %d %s", status, body)
+	}
+}
