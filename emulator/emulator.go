@@ -165,7 +165,7 @@ func (e *Emulator) loadInitialState() error {
 	if err != nil {
 		return err
 	}
-	if err := state.LoadAll(sets); err != nil {
+	if err := state.LoadAll(nil, nil, e.models(), sets); err != nil {
 		return &state.DataFileError{Path: e.cfg.DataFile, Offset: -1, Reason: err.Error()}
 	}
 	return nil
@@ -174,15 +174,10 @@ func (e *Emulator) loadInitialState() error {
 // resetState empties every vendor's state and applies the fixtures again;
 // with a data file, the whole new state replaces the file's.
 func (e *Emulator) resetState() error {
-	models := make([]*state.DB, len(e.vendors))
-	for i, v := range e.vendors {
-		err := v.Model().Reset(func(tx *state.Tx) error { return applyVendor(v, tx, e.docs) })
-		if err != nil {
-			return err
-		}
-		models[i] = v.Model()
-	}
-	return e.log.Replace(map[string]string{metaFixtures: e.clock.Now().Format(time.RFC3339)}, models...)
+	meta := map[string]string{metaFixtures: e.clock.Now().Format(time.RFC3339)}
+	return state.ResetAll(e.log, meta, e.models(), func(i int, tx *state.Tx) error {
+		return applyVendor(e.vendors[i], tx, e.docs)
+	})
 }
 
 // models are the vendors' models, in vendor order.

@@ -29,19 +29,18 @@ type Snapshot struct {
 // ExportState takes a snapshot of all vendor state.
 func (e *Emulator) ExportState() (*Snapshot, error) {
 	snap := &Snapshot{Format: stateFormat, Taken: e.clock.Now(), Documents: map[string]json.RawMessage{}, Sequences: map[string]int64{}}
-	for _, db := range e.models() {
-		err := db.Export(func(key string, raw []byte) error {
-			if name, ok := strings.CutPrefix(key, "seq:"); ok {
-				n, _ := strconv.ParseInt(string(raw), 10, 64)
-				snap.Sequences[name] = n
-				return nil
-			}
-			snap.Documents[key] = json.RawMessage(raw)
+	// One state: every model is held still until all are exported.
+	err := state.ExportAll(e.models(), func(key string, raw []byte) error {
+		if name, ok := strings.CutPrefix(key, "seq:"); ok {
+			n, _ := strconv.ParseInt(string(raw), 10, 64)
+			snap.Sequences[name] = n
 			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		snap.Documents[key] = json.RawMessage(raw)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return snap, nil
 }
@@ -73,10 +72,8 @@ func (e *Emulator) ImportState(snap *Snapshot) error {
 	for name, n := range snap.Sequences {
 		sets[e.owner("seq:"+name)]["seq:"+name] = strconv.AppendInt(nil, n, 10)
 	}
-	if err := state.LoadAll(sets); err != nil {
-		return err
-	}
-	return e.log.Replace(map[string]string{metaFixtures: e.clock.Now().Format(time.RFC3339)}, e.models()...)
+	// The models and the data file change together, with no write between.
+	return state.LoadAll(e.log, map[string]string{metaFixtures: e.clock.Now().Format(time.RFC3339)}, e.models(), sets)
 }
 
 // owner is the model a stored key belongs to, or nil.

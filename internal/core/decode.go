@@ -68,7 +68,13 @@ func DecodeRequest(r *http.Request, opts DecodeOptions) (*Params, error) {
 	}
 	opts = opts.withDefaults()
 	b := &builder{opts: opts, root: newTree()}
-	if err := b.addQuery(r.URL.RawQuery); err != nil {
+	// net/http's query is a slice of the request line: from a long line
+	// (a 900 KB path), a short value would keep all of it alive.
+	query := r.URL.RawQuery
+	if len(r.RequestURI) > shareLimit {
+		query = strings.Clone(query)
+	}
+	if err := b.addQuery(query); err != nil {
 		return nil, err
 	}
 	if noBody {

@@ -101,6 +101,9 @@ func parseTemplate(t string) (pathTemplate, error) {
 			pt.tail = name
 			lastSlash := strings.LastIndexByte(body[:open], '/')
 			pt.tailLead = body[lastSlash+1 : open]
+			if strings.ContainsAny(pt.tailLead, "{}") {
+				return pt, fmt.Errorf("template %q: a variable must be a whole segment", t)
+			}
 			body = body[:lastSlash+1]
 			body = strings.TrimSuffix(body, "/")
 		}

@@ -57,7 +57,7 @@ func TestPathTemplateMatch(t *testing.T) {
 
 func TestParseTemplateRefuses(t *testing.T) {
 	t.Parallel()
-	for _, tpl := range []string{"rest/x", "/a/{id:[0-9]+}", "/a/x{id}y/b", "/{slash:/?}"} {
+	for _, tpl := range []string{"rest/x", "/a/{id:[0-9]+}", "/a/x{id}y/b", "/{slash:/?}", "/a/{x}{s:/?}"} {
 		if _, err := parseTemplate(tpl); err == nil {
 			t.Errorf("%q accepted", tpl)
 		}

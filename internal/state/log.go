@@ -276,18 +276,25 @@ func (l *Log) commit(changes []change) error {
 	return err
 }
 
-// Replace writes the whole state of models to the log in one transaction,
-// in place of the keys they own, with meta (plain values kept beside the
-// documents under "meta:<name>"). Keys that belong to none of models are
-// kept.
-func (l *Log) Replace(meta map[string]string, models ...*DB) error {
+// replace writes the whole state of models (locked by the caller) to the
+// log in one transaction, in place of the keys they own, with meta (plain
+// values kept beside the documents under "meta:<name>"). Keys that belong
+// to none of models are kept.
+func (l *Log) replace(meta map[string]string, models []*DB) error {
 	if !l.Persistent() {
 		return nil
 	}
 	type kv struct{ key, raw string }
 	var all []kv
+	seen := map[string]int{}
 	for _, m := range models {
-		err := m.Export(func(key string, raw []byte) error {
+		err := m.exportLocked(func(key string, raw []byte) error {
+			// One value per key, the last, as buntdb keeps it.
+			if i, ok := seen[key]; ok {
+				all[i].raw = string(raw)
+				return nil
+			}
+			seen[key] = len(all)
 			all = append(all, kv{key, string(raw)})
 			return nil
 		})

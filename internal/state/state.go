@@ -64,6 +64,7 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	tx := &Tx{db: db, logging: db.log.Persistent()}
+	defer undoOnPanic(tx)
 	if err := fn(tx); err != nil || tx.err != nil {
 		tx.rollback()
 		return errors.Join(err, tx.err)
@@ -95,6 +96,12 @@ func UpdateAll(dbs []*DB, fn func(txs []*Tx) error) error {
 			txs[i].rollback()
 		}
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			rollback()
+			panic(p)
+		}
+	}()
 	err := fn(txs)
 	for _, tx := range txs {
 		err = errors.Join(err, tx.err)
@@ -112,6 +119,15 @@ func UpdateAll(dbs []*DB, fn func(txs []*Tx) error) error {
 		return fmt.Errorf("appending to the data file: %w", err)
 	}
 	return nil
+}
+
+// undoOnPanic undoes tx's changes when the write panics (the pipeline
+// recovers from a handler's panic and serves on: no half write may stay).
+func undoOnPanic(tx *Tx) {
+	if p := recover(); p != nil {
+		tx.rollback()
+		panic(p)
+	}
 }
 
 // Tx is one write to the model: the changes made so far, each with its undo.
@@ -178,6 +194,29 @@ func (tx *Tx) Next(name string) int64 {
 	return n
 }
 
+// bump raises sequence name to id within the write (a row stored with an
+// id of its own, from fixtures or a seed): undone with the write, and
+// logged, so that a restart cannot hand the id out again even if the row
+// is deleted before the next id is drawn.
+func (tx *Tx) bump(name string, id int64) {
+	db := tx.db
+	old, had := db.seqs[name]
+	if old >= id {
+		return
+	}
+	db.seqs[name] = id
+	tx.record(func() {
+		if had {
+			db.seqs[name] = old
+		} else {
+			delete(db.seqs, name)
+		}
+	})
+	if tx.logging {
+		tx.log(change{key: seqKey(name), encode: func() ([]byte, error) { return strconv.AppendInt(nil, id, 10), nil }})
+	}
+}
+
 // Bump makes sure sequence name hands out ids above id. It needs no Tx:
 // a sequence that moved further than a failed write needed is harmless.
 // Tables bump their sequences themselves (TableSpec.Seq); the log learns
@@ -206,6 +245,7 @@ type table interface {
 	decode(key string, raw []byte) (func(), error) // the insert, to run later
 	each(fn func(key string, raw []byte) error) error
 	clear()
+	save() func()
 	size() int
 }
 
@@ -226,24 +266,105 @@ type Documents map[string][]byte
 // are an error). Every document is decoded before anything changes: a set
 // with one document that cannot be read changes nothing. Sequences end up
 // at or above every id stored, whatever docs says of them.
-func (db *DB) Load(docs Documents) error { return LoadAll(map[*DB]Documents{db: docs}) }
+func (db *DB) Load(docs Documents) error {
+	return LoadAll(nil, nil, []*DB{db}, map[*DB]Documents{db: docs})
+}
 
-// LoadAll replaces several models at once, each with its documents: every
-// document of every model is decoded first, so that a set with one
-// document that cannot be read changes no model.
-func LoadAll(sets map[*DB]Documents) error {
-	applies := make([]func(), 0, len(sets))
-	for db, docs := range sets {
-		apply, err := db.prepare(docs)
+// LoadAll replaces several models at once, each with its documents (sets,
+// for dbs in that order), and with log set rewrites the log from them with
+// meta: every document of every model is decoded first, so that a set with
+// one document that cannot be read changes no model, and if the log cannot
+// be rewritten every model is put back as it was (see rewrite).
+func LoadAll(log *Log, meta map[string]string, dbs []*DB, sets map[*DB]Documents) error {
+	applies := make([]func(), 0, len(dbs))
+	for _, db := range dbs {
+		apply, err := db.prepare(sets[db])
 		if err != nil {
 			return err
 		}
 		applies = append(applies, apply)
 	}
-	for _, apply := range applies {
-		apply()
+	return rewrite(log, meta, dbs, func() error {
+		for _, apply := range applies {
+			apply()
+		}
+		return nil
+	})
+}
+
+// ResetAll empties several models and fills each again with fill(i, tx)
+// (fixtures) for dbs[i], and with log set rewrites the log from them with
+// meta; if a fill or the log fails, every model is put back as it was.
+func ResetAll(log *Log, meta map[string]string, dbs []*DB, fill func(i int, tx *Tx) error) error {
+	return rewrite(log, meta, dbs, func() error {
+		for i, db := range dbs {
+			tx := &Tx{db: db}
+			if err := fill(i, tx); err != nil {
+				return err
+			}
+			if tx.err != nil {
+				return tx.err
+			}
+		}
+		return nil
+	})
+}
+
+// rewrite replaces the contents of dbs in one critical section: every
+// model is locked for writing (in the order given) for the whole of it, so
+// that no write lands between the new state and the log written from it;
+// each is emptied, change fills them, and with log set the log is
+// rewritten from them. If change or the log fails, every model is put back
+// as it was.
+func rewrite(log *Log, meta map[string]string, dbs []*DB, change func() error) error {
+	for _, db := range dbs {
+		db.mu.Lock()
+		defer db.mu.Unlock()
 	}
+	restores := make([]func(), len(dbs))
+	for i, db := range dbs {
+		restores[i] = db.saveAndClearLocked()
+	}
+	restore := func() {
+		for _, r := range restores {
+			r()
+		}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			restore()
+		}
+	}()
+	if err := change(); err != nil {
+		return err
+	}
+	if log != nil {
+		if err := log.replace(meta, dbs); err != nil {
+			return fmt.Errorf("rewriting the data file: %w", err)
+		}
+	}
+	ok = true
 	return nil
+}
+
+// saveAndClearLocked empties the model and returns what puts it back as
+// it was: its rows, sequences and, through the Index hooks, the vendor's
+// secondary maps.
+func (db *DB) saveAndClearLocked() func() {
+	saved := make([]func(), len(db.tables))
+	for i, t := range db.tables {
+		saved[i] = t.save()
+	}
+	seqs := db.seqs
+	db.clearLocked()
+	return func() {
+		db.clearLocked()
+		for _, restore := range saved {
+			restore()
+		}
+		db.seqs = seqs
+	}
 }
 
 // prepare decodes docs and returns what replaces the model with them.
@@ -259,8 +380,8 @@ func (db *DB) prepare(docs Documents) (func(), error) {
 		raw := docs[key]
 		if name, ok := strings.CutPrefix(key, "seq:"); ok && db.Owns(key) {
 			n, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("sequence %q holds %q, not a number", key, clip(raw))
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("sequence %q holds %q, not a number of zero or more", key, clip(raw))
 			}
 			seqs[name] = n
 			continue
@@ -276,9 +397,6 @@ func (db *DB) prepare(docs Documents) (func(), error) {
 		inserts = append(inserts, ins)
 	}
 	return func() {
-		db.mu.Lock()
-		defer db.mu.Unlock()
-		db.clearLocked()
 		db.seqs = seqs
 		for _, ins := range inserts {
 			ins()
@@ -295,20 +413,10 @@ func (db *DB) tableOf(key string) table {
 	return nil
 }
 
-// Reset empties the model and runs fn to fill it again (fixtures), in one
-// write that is not appended to the log: the caller writes the whole state
-// to the log (Log.Replace) once every vendor is reset. If fn fails, the
-// model is left empty.
+// Reset empties the model and runs fn to fill it again, without a log;
+// if fn fails the model is put back as it was.
 func (db *DB) Reset(fn func(tx *Tx) error) error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	db.clearLocked()
-	tx := &Tx{db: db}
-	if err := fn(tx); err != nil {
-		db.clearLocked()
-		return err
-	}
-	return nil
+	return ResetAll(nil, nil, []*DB{db}, func(_ int, tx *Tx) error { return fn(tx) })
 }
 
 func (db *DB) clearLocked() {
@@ -324,8 +432,25 @@ func (db *DB) clearLocked() {
 // Export calls fn with every document and sequence of the model, encoded
 // as the log keeps them, in key order.
 func (db *DB) Export(fn func(key string, raw []byte) error) error {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
+	return ExportAll([]*DB{db}, fn)
+}
+
+// ExportAll exports several models as one state: all are locked for
+// reading (in the order given) until every document is out.
+func ExportAll(dbs []*DB, fn func(key string, raw []byte) error) error {
+	for _, db := range dbs {
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+	}
+	for _, db := range dbs {
+		if err := db.exportLocked(fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) exportLocked(fn func(key string, raw []byte) error) error {
 	type kv struct {
 		key string
 		raw []byte

@@ -244,3 +244,123 @@ func TestNextRefusesToWrap(t *testing.T) {
 		t.Errorf("rows %d, sequence %d", m.items.Len(), m.db.Current("test:item"))
 	}
 }
+
+// TestRaisedSequenceIsLogged: a row stored with an id of its own raises
+// its sequence in the log too, so that deleting the row before any id is
+// drawn cannot let a restart hand the id out again.
+func TestRaisedSequenceIsLogged(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "data.db")
+	log, err := OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(log)
+	m.db.Update(func(tx *Tx) error { m.items.Put(tx, item{ID: 50, Owner: "a"}); return nil })
+	m.db.Update(func(tx *Tx) error { m.items.Delete(tx, 50); return nil })
+	log.Close()
+	log, err = OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	again := newModel(log)
+	docs := Documents{}
+	log.Each(func(key string, raw []byte) error {
+		if again.db.Owns(key) {
+			docs[key] = raw
+		}
+		return nil
+	})
+	if err := again.db.Load(docs); err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := again.add("b", "next"); id != 51 {
+		t.Errorf("next id %d after a deleted row 50, want 51", id)
+	}
+}
+
+// TestPanicInUpdateUndoes: a write that panics leaves no trace.
+func TestPanicInUpdateUndoes(t *testing.T) {
+	t.Parallel()
+	m := newModel(nil)
+	func() {
+		defer func() { recover() }()
+		m.db.Update(func(tx *Tx) error {
+			m.items.Put(tx, item{ID: 1, Owner: "a"})
+			panic("boom")
+		})
+	}()
+	if m.items.Len() != 0 || len(m.byOwner["a"]) != 0 {
+		t.Errorf("rows %d, index %v after a panicking write", m.items.Len(), m.byOwner)
+	}
+}
+
+// TestResetAllPutsBackOnFailure: a reset whose fill fails leaves every
+// model as it was, rows and secondary maps.
+func TestResetAllPutsBackOnFailure(t *testing.T) {
+	t.Parallel()
+	m1, m2 := newModel(nil), newModel(nil)
+	m1.add("a", "kept")
+	m2.add("b", "kept")
+	err := ResetAll(nil, nil, []*DB{m1.db, m2.db}, func(i int, tx *Tx) error {
+		if i == 1 {
+			return errors.New("fixtures refused")
+		}
+		m1.items.Put(tx, item{ID: 9, Owner: "z"})
+		return nil
+	})
+	if err == nil {
+		t.Fatal("reset passed")
+	}
+	if m1.items.Len() != 1 || !m1.byOwner["a"][1] || len(m1.byOwner["z"]) != 0 || m2.items.Len() != 1 || m1.db.Current("test:item") != 1 {
+		t.Errorf("after a failed reset: m1 %d rows %v, m2 %d rows", m1.items.Len(), m1.byOwner, m2.items.Len())
+	}
+}
+
+// TestRewriteAndWritesAgree: writes running while the state is rewritten
+// (a reset) all end up in the data file as in memory: none lands between
+// the new state and the log written from it.
+func TestRewriteAndWritesAgree(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "data.db")
+	log, err := OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(log)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 400; i++ {
+			m.add("w", "x")
+		}
+	}()
+	for i := 0; i < 20; i++ {
+		err := ResetAll(log, map[string]string{"n": "1"}, []*DB{m.db}, func(_ int, tx *Tx) error {
+			m.items.Put(tx, item{ID: 1, Owner: "fixture"})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	inMemory := m.items.Len()
+	log.Close()
+	log, err = OpenLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	inFile := 0
+	log.Each(func(key string, _ []byte) error {
+		if strings.HasPrefix(key, "test:item:") {
+			inFile++
+		}
+		return nil
+	})
+	if inFile != inMemory {
+		t.Errorf("%d items in memory, %d in the data file", inMemory, inFile)
+	}
+}

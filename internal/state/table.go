@@ -85,7 +85,10 @@ func (t *Table[K, V]) Put(tx *Tx, v V) {
 	old, had := t.rows[k]
 	t.rows[k] = nv
 	t.index(old, nv)
-	t.bump(nv)
+	if t.spec.Seq != nil {
+		name, id := t.spec.Seq(nv)
+		tx.bump(name, id)
+	}
 	tx.record(func() {
 		if had {
 			t.rows[k] = old
@@ -183,5 +186,17 @@ func (t *Table[K, V]) each(fn func(key string, raw []byte) error) error {
 }
 
 func (t *Table[K, V]) clear() { t.rows = map[K]*V{} }
+
+// save returns what puts the table's rows back (clear leaves the map it
+// replaces as it was), indexing each again.
+func (t *Table[K, V]) save() func() {
+	rows := t.rows
+	return func() {
+		t.rows = rows
+		for _, p := range rows {
+			t.index(nil, p)
+		}
+	}
+}
 
 func (t *Table[K, V]) size() int { return len(t.rows) }
