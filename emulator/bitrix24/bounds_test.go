@@ -7,6 +7,7 @@ package bitrix24_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -452,4 +453,23 @@ func TestSnapshotStringBounds(t *testing.T) {
 			t.Errorf("title %q", got)
 		}
 	})
+}
+
+// TestFixtureTokensHoldNoColon: a fixture token is stored under
+// "bitrix24:token:<token>", so one holding ':' could be the key of a
+// portal's document (a portal named "token", user 5, and the token
+// "user:000000000005"); it is refused.
+func TestFixtureTokensHoldNoColon(t *testing.T) {
+	t.Parallel()
+	emu := testkit.Start(t)
+	resp, err := http.Post(emu.URL()+"/_emulator/seed", "application/json", strings.NewReader(
+		`{"bitrix24":{"portals":[{"name":"default","tokens":[{"access_token":"user:000000000005","refresh_token":"r5","client_id":"chatemu","user_id":1}]}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"reason":"a token may not hold ':'"`) {
+		t.Errorf("got %d %s", resp.StatusCode, body)
+	}
 }

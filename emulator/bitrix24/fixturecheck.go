@@ -225,6 +225,12 @@ func (c *sectionCheck) portal(fp *fixturePortal, at string) {
 			if tok.value == "" {
 				continue
 			}
+			if strings.Contains(tok.value, ":") {
+				// Stored under "bitrix24:token:<token>": a colon could make
+				// it the key of a portal's document.
+				c.add(path+"/"+tok.field, "a token may not hold ':'")
+				continue
+			}
 			if prev, dup := c.tokens[tok.value]; dup {
 				c.add(path+"/"+tok.field, "token %q is already defined at %s", tok.value, prev)
 				continue
