@@ -255,14 +255,8 @@ func newModel(log *state.Log) *model {
 	bspec.Index = m.indexBot
 	m.bots = state.NewTable(m.db, bspec)
 	cspec := scopedSpec(m, kindChat, kindChat, func(c *chat) (*string, *int64) { return &c.Portal, &c.ID })
-	cspec.Index = func(old, nv *chat) {
-		if old != nil {
-			unlink(m.chatsByEntity, entityID{old.Portal, old.EntityType, old.EntityID}, old.ID)
-		}
-		if nv != nil {
-			link(m.chatsByEntity, entityID{nv.Portal, nv.EntityType, nv.EntityID}, nv.ID)
-		}
-	}
+	cspec.Index = linkedBy(func() map[entityID][]int64 { return m.chatsByEntity },
+		func(c *chat) (entityID, int64) { return entityID{c.Portal, c.EntityType, c.EntityID}, c.ID })
 	m.chats = state.NewTable(m.db, cspec)
 	mspec := scopedSpec(m, kindMessage, kindMessage, func(x *message) (*string, *int64) { return &x.Portal, &x.ID })
 	mspec.Index = func(old, nv *message) {
@@ -282,24 +276,12 @@ func newModel(log *state.Log) *model {
 	}
 	m.messages = state.NewTable(m.db, mspec)
 	lspec := scopedSpec(m, kindLine, kindLine, func(l *openLine) (*string, *int64) { return &l.Portal, &l.ID })
-	lspec.Index = func(old, nv *openLine) {
-		if old != nil {
-			unlink(m.linesByCode, codeID{old.Portal, old.Code}, old.ID)
-		}
-		if nv != nil {
-			link(m.linesByCode, codeID{nv.Portal, nv.Code}, nv.ID)
-		}
-	}
+	lspec.Index = linkedBy(func() map[codeID][]int64 { return m.linesByCode },
+		func(l *openLine) (codeID, int64) { return codeID{l.Portal, l.Code}, l.ID })
 	m.lines = state.NewTable(m.db, lspec)
 	sspec := scopedSpec(m, kindSession, kindSession, func(s *session) (*string, *int64) { return &s.Portal, &s.ID })
-	sspec.Index = func(old, nv *session) {
-		if old != nil {
-			unlink(m.chatSessions, scoped{old.Portal, old.ChatID}, old.ID)
-		}
-		if nv != nil {
-			link(m.chatSessions, scoped{nv.Portal, nv.ChatID}, nv.ID)
-		}
-	}
+	sspec.Index = linkedBy(func() map[scoped][]int64 { return m.chatSessions },
+		func(x *session) (scoped, int64) { return scoped{x.Portal, x.ChatID}, x.ID })
 	m.sessions = state.NewTable(m.db, sspec)
 	m.index = state.NewTable(m.db, state.TableSpec[struct{}, portalIndex]{
 		Owns: func(key string) bool { return key == portalIndexKey },
@@ -371,6 +353,22 @@ func (m *model) indexBot(old, nv *bot) {
 }
 
 // link adds id to the ids under k, kept in order.
+// linkedBy is an Index hook keeping the ids of a table's rows in the map
+// index returns (read at each call: a reset makes a new one), under the key
+// of returns for each row.
+func linkedBy[K comparable, V any](index func() map[K][]int64, of func(*V) (K, int64)) func(old, nv *V) {
+	return func(old, nv *V) {
+		if old != nil {
+			k, id := of(old)
+			unlink(index(), k, id)
+		}
+		if nv != nil {
+			k, id := of(nv)
+			link(index(), k, id)
+		}
+	}
+}
+
 func link[K comparable](m map[K][]int64, k K, id int64) {
 	s := m[k]
 	if i, found := slices.BinarySearch(s, id); !found {

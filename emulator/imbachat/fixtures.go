@@ -264,39 +264,33 @@ func (c *fixtureCheck) section(sec *fixtureSection) *fixtureRows {
 func (c *fixtureCheck) unique(rows *fixtureRows) {
 	pipes := map[pipeKey]int64{}
 	for _, r := range rows.rooms {
-		if r.DeletedAt != nil {
-			continue
-		}
-		path := sectionPath("rooms", c.roomAt[r.ID]) + "/pipe"
-		k := pipeKey{r.ImbaID, r.Pipe}
-		if other, ok := pipes[k]; ok {
-			c.add(path, "pipe %q is room %d's too, in widget %d", r.Pipe, other, r.ImbaID)
-			continue
-		}
-		pipes[k] = r.ID
-		if stored, ok := c.m.roomByPipe(r.ImbaID, r.Pipe); ok && stored.ID != r.ID {
-			if _, replaced := c.roomAt[stored.ID]; !replaced {
-				c.add(path, "pipe %q is stored room %d's, in widget %d", r.Pipe, stored.ID, r.ImbaID)
-			}
+		if r.DeletedAt == nil {
+			stored, ok := c.m.roomByPipe(r.ImbaID, r.Pipe)
+			uniqueIn(c, pipes, pipeKey{r.ImbaID, r.Pipe}, r.ID, stored.ID, ok, c.roomAt,
+				sectionPath("rooms", c.roomAt[r.ID])+"/pipe", fmt.Sprintf("pipe %q", r.Pipe), "room", r.ImbaID)
 		}
 	}
 	remotes := map[remoteKey]int64{}
 	for _, u := range rows.users {
-		if u.DeletedAt != nil {
-			continue
+		if u.DeletedAt == nil {
+			stored, ok := c.m.userByRemoteID(u.ImbaID, u.RemoteUserID)
+			uniqueIn(c, remotes, remoteKey{u.ImbaID, u.RemoteUserID}, u.ID, stored.ID, ok, c.userAt,
+				sectionPath("users", c.userAt[u.ID])+"/remote_user_id", fmt.Sprintf("external id %q", u.RemoteUserID), "user", u.ImbaID)
 		}
-		path := sectionPath("users", c.userAt[u.ID]) + "/remote_user_id"
-		k := remoteKey{u.ImbaID, u.RemoteUserID}
-		if other, ok := remotes[k]; ok {
-			c.add(path, "external id %q is user %d's too, in widget %d", u.RemoteUserID, other, u.ImbaID)
-			continue
-		}
-		remotes[k] = u.ID
-		if stored, ok := c.m.userByRemoteID(u.ImbaID, u.RemoteUserID); ok && stored.ID != u.ID {
-			if _, replaced := c.userAt[stored.ID]; !replaced {
-				c.add(path, "external id %q is stored user %d's, in widget %d", u.RemoteUserID, stored.ID, u.ImbaID)
-			}
-		}
+	}
+}
+
+// uniqueIn reports a row whose key (what) another row of the section has
+// already taken (seen), or a stored row the section does not replace
+// (replaced: the section's ids of that list) holds.
+func uniqueIn[K comparable](c *fixtureCheck, seen map[K]int64, k K, id, storedID int64, stored bool, replaced map[int64]int, path, what, kind string, imbaID int64) {
+	if other, ok := seen[k]; ok {
+		c.add(path, "%s is %s %d's too, in widget %d", what, kind, other, imbaID)
+		return
+	}
+	seen[k] = id
+	if _, isReplaced := replaced[storedID]; stored && storedID != id && !isReplaced {
+		c.add(path, "%s is stored %s %d's, in widget %d", what, kind, storedID, imbaID)
 	}
 }
 
