@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/outbound"
 	"github.com/gorilla/mux"
 )
 
@@ -33,6 +34,7 @@ func (e *Emulator) routes() *mux.Router {
 	c.Handle("/scenarios", e.control(true, methods{http.MethodGet: e.scenarios, http.MethodPost: e.activateScenario, http.MethodDelete: e.clearScenarios})).Name("control.scenarios")
 	c.Handle("/scenarios/{name}", e.control(true, methods{http.MethodDelete: e.removeScenario})).Name("control.scenario")
 	c.Handle("/state", e.control(true, methods{http.MethodGet: e.exportState, http.MethodPut: e.importState})).Name("control.state")
+	c.Handle("/deliveries", e.control(true, methods{http.MethodGet: e.deliveries, http.MethodDelete: e.clearDeliveries})).Name("control.deliveries")
 	e.mountVendorControl(c)
 	c.NotFoundHandler = e.control(false, notFound("no control route %s %s"))
 	var prefixes []string
@@ -57,7 +59,7 @@ type vendorRouter struct {
 // one of its prefixes straight to it (the prefixes do not overlap, and the
 // control plane lives under /_emulator).
 func (e *Emulator) mountVendors() {
-	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger, Fault: e.faults}
+	hooks := core.Hooks{Clock: e.clock, Journal: e.journal, Logger: e.logger, Fault: e.faults, Outbound: e.outbound}
 	e.byPrefix = e.byPrefix[:0]
 	for _, v := range e.vendors {
 		rt := core.Mount(v, hooks)
@@ -143,8 +145,15 @@ func (e *Emulator) control(protected bool, ms methods) http.Handler {
 			writeControl(w, nil, controlError(http.StatusMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method))
 			return
 		}
-		resp, err := h(r)
+		// What the action causes (a person writing to a bot) is delivered
+		// once the action has been answered.
+		out := outbound.NewOutbox(outbound.OriginOf(r))
+		resp, err := h(r.WithContext(outbound.WithOutbox(r.Context(), out)))
 		writeControl(w, resp, err)
+		if out.Len() > 0 {
+			_ = http.NewResponseController(w).Flush()
+			e.outbound.SubmitOutbox(out)
+		}
 	})
 }
 
@@ -218,6 +227,34 @@ func (e *Emulator) requests(r *http.Request) (*core.Response, error) {
 		f.Limit = n
 	}
 	return core.OK(map[string]any{"requests": e.journal.Find(f), "last_seq": e.journal.LastSeq()}), nil
+}
+
+// deliveries lists the delivery journal:
+// ?vendor=&event=&tenant=&outcome=&since=<seq>&limit=
+func (e *Emulator) deliveries(r *http.Request) (*core.Response, error) {
+	q := r.URL.Query()
+	f := outbound.Filter{Vendor: q.Get("vendor"), Event: q.Get("event"), Tenant: q.Get("tenant"), Outcome: q.Get("outcome")}
+	if s := q.Get("since"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return nil, controlError(http.StatusBadRequest, "since must be a delivery sequence number, got %q", s)
+		}
+		f.Since = n
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, controlError(http.StatusBadRequest, "limit must be a non-negative integer, got %q", s)
+		}
+		f.Limit = n
+	}
+	list, last := e.outbound.Journal().List(f)
+	return core.OK(map[string]any{"deliveries": list, "last_seq": last, "pending": e.outbound.Pending()}), nil
+}
+
+func (e *Emulator) clearDeliveries(*http.Request) (*core.Response, error) {
+	e.outbound.Journal().Clear()
+	return nil, nil
 }
 
 func (e *Emulator) clearRequests(*http.Request) (*core.Response, error) {

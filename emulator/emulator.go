@@ -18,6 +18,7 @@ import (
 	"github.com/chatemu/chatemu/emulator/imbachat"
 	"github.com/chatemu/chatemu/emulator/imbox"
 	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/outbound"
 	"github.com/chatemu/chatemu/internal/state"
 	"github.com/gorilla/mux"
 )
@@ -50,6 +51,13 @@ type Config struct {
 	// Scenarios are active from the start and again after every reset
 	// (fault.Parse, fault.Bundled).
 	Scenarios []*fault.Scenario
+	// EventTimeout is how long a handler of the system under test has to
+	// answer a delivery (a Bitrix24 bot event, a webhook) before the attempt
+	// is journaled as a timeout (default 5s).
+	EventTimeout time.Duration
+	// DeliveryJournalSize is how many delivery attempts the delivery
+	// journal keeps (default 1000).
+	DeliveryJournalSize int
 }
 
 // Emulator is one isolated instance: it implements http.Handler.
@@ -65,6 +73,7 @@ type Emulator struct {
 	// byPrefix routes each vendor's paths straight to its own routes.
 	byPrefix []vendorRouter
 	faults   *fault.Engine
+	outbound *outbound.Engine
 }
 
 // New validates the fixtures, opens the state and builds the handler.
@@ -92,16 +101,21 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	e := &Emulator{cfg: cfg, log: log, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
 		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
-	deps := core.Deps{Log: log, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal}
+	e.outbound = outbound.New(outbound.Config{Timeout: cfg.EventTimeout, JournalSize: cfg.DeliveryJournalSize,
+		Now: e.clock.Now, Faults: deliveryFaults{e}, Logger: logger})
+	deps := core.Deps{Log: log, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal,
+		Outbound: e.outbound}
 	e.vendors = []core.Vendor{imbachat.New(deps), bitrix24.New(deps), imbox.New(deps)}
 	// Faults draw from their own stream, so that a seed replays the same
 	// fault sequence whatever the vendors generate.
 	e.faults = fault.NewEngine(e.clock, core.NewRandom(cfg.Seed^faultStream), e.vendors, logger)
 	if err := e.activateConfigured(); err != nil {
+		e.outbound.Close()
 		log.Close()
 		return nil, err
 	}
 	if err := e.loadInitialState(); err != nil {
+		e.outbound.Close()
 		log.Close()
 		return nil, err
 	}
@@ -209,6 +223,7 @@ func (e *Emulator) Reset() error {
 	if err := e.activateConfigured(); err != nil {
 		return err
 	}
+	e.outbound.Reset()
 	err := e.resetState()
 	e.journal.Clear()
 	return err
@@ -245,6 +260,10 @@ func (e *Emulator) Clock() *Clock { return e.clock }
 // Journal is the instance's request journal.
 func (e *Emulator) Journal() *Journal { return e.journal }
 
+// Deliveries is the instance's outbound delivery engine: its journal
+// records every call the vendors made to the system under test.
+func (e *Emulator) Deliveries() *outbound.Engine { return e.outbound }
+
 // Faults is the instance's scenario engine.
 func (e *Emulator) Faults() *fault.Engine { return e.faults }
 
@@ -256,5 +275,18 @@ func (e *Emulator) Release() { e.faults.Release() }
 // Closing twice is fine.
 func (e *Emulator) Close() error {
 	e.faults.Release()
+	e.outbound.Close()
 	return e.log.Close()
+}
+
+// deliveryFaults lets the scenario engine act on deliveries; it is read
+// through the emulator because the fault engine is built after the vendors,
+// which the delivery engine is handed to first.
+type deliveryFaults struct{ e *Emulator }
+
+func (d deliveryFaults) PickDelivery(x *outbound.Delivery) (outbound.Fault, bool) {
+	if d.e.faults == nil {
+		return outbound.Fault{}, false
+	}
+	return d.e.faults.PickDelivery(x)
 }

@@ -1,6 +1,9 @@
 package emulator
 
-import "github.com/chatemu/chatemu/internal/core"
+import (
+	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/outbound"
+)
 
 // The request pipeline lives in internal/core; these are the parts of it a
 // user of the emulator meets, named here so that they can be written down
@@ -19,4 +22,10 @@ type (
 	ValidationError = core.ValidationError
 	// Problem is one problem of a ValidationError.
 	Problem = core.Problem
+	// Delivery is one record of the delivery journal: a call a vendor made
+	// to the system under test (a Bitrix24 bot event, a webhook, a
+	// callback), the exact body and what the handler answered.
+	Delivery = outbound.Record
+	// DeliveryFilter selects delivery journal records.
+	DeliveryFilter = outbound.Filter
 )

@@ -71,7 +71,7 @@ type options struct {
 	addr, fixtures, data, logLevel, adminToken, clock string
 	seed                                              uint64
 	freeze                                            bool
-	shutdownTimeout                                   time.Duration
+	shutdownTimeout, eventTimeout                     time.Duration
 	scenarios                                         []string
 	tls                                               tlsOptions
 	limits                                            serverLimits
@@ -190,6 +190,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	var envs envDefaults
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envs.duration("CHATEMU_SHUTDOWN_TIMEOUT", 10*time.Second),
 		"how long in-flight requests may finish on SIGINT/SIGTERM (CHATEMU_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&o.eventTimeout, "event-timeout", envs.duration("CHATEMU_EVENT_TIMEOUT", 5*time.Second),
+		"how long a handler of the system under test has to answer a delivery (a bot event, a webhook, a callback) (CHATEMU_EVENT_TIMEOUT)")
 	o.limits.register(fs, &envs)
 	var scenarioFlags listFlag
 	if v := os.Getenv("CHATEMU_SCENARIOS"); v != "" {
@@ -216,6 +218,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.shutdownTimeout < 0 {
 		return nil, fmt.Errorf("--shutdown-timeout must not be negative, got %v", o.shutdownTimeout)
+	}
+	if o.eventTimeout <= 0 || o.eventTimeout > 10*time.Minute {
+		return nil, fmt.Errorf("--event-timeout must be above 0 and at most 10m, got %v", o.eventTimeout)
 	}
 	n, err := strconv.ParseUint(*seed, 10, 64)
 	if err != nil {
@@ -252,7 +257,8 @@ func serve(o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger.Debug("garbage collector", "GOGC", tuneGC())
-	cfg := emulator.Config{DataFile: o.data, Seed: o.seed, Logger: logger, AdminToken: o.adminToken, FreezeClock: o.freeze}
+	cfg := emulator.Config{DataFile: o.data, Seed: o.seed, Logger: logger, AdminToken: o.adminToken, FreezeClock: o.freeze,
+		EventTimeout: o.eventTimeout}
 	if o.fixtures != "" {
 		if st, err := os.Stat(o.fixtures); err != nil || !st.IsDir() {
 			return fmt.Errorf("--fixtures %s: not a directory", o.fixtures)

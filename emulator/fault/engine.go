@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/outbound"
 )
 
 // Engine holds an instance's active scenarios and applies them to every
@@ -86,6 +88,14 @@ func (e *Engine) compileScenario(s *Scenario) (*active, error) {
 	a := &active{scenario: s}
 	var errs []error
 	for i := range s.Rules {
+		if err := checkRuleKind(&s.Rules[i]); err != nil {
+			errs = append(errs, fmt.Errorf("rules/%d (%s): %w", i, s.Rules[i].Name, err))
+			continue
+		}
+		if s.Rules[i].IsDelivery() {
+			a.rules = append(a.rules, &compiledRule{rule: &s.Rules[i]})
+			continue
+		}
 		if err := e.checkOperation(&s.Rules[i].Match); err != nil {
 			errs = append(errs, fmt.Errorf("rules/%d (%s): %w", i, s.Rules[i].Name, err))
 			continue
@@ -244,25 +254,100 @@ func (e *Engine) pick(req *core.Request) (*compiledRule, string) {
 	now := e.clock.Now()
 	for _, a := range e.active {
 		for _, r := range a.rules {
-			if !matches(&r.rule.Match, req) {
+			if r.act == nil || !matches(&r.rule.Match, req) {
 				continue
 			}
-			t := &r.rule.Trigger
-			if (t.From != nil && now.Before(*t.From)) || (t.Until != nil && !now.Before(*t.Until)) {
-				continue
+			if e.triggered(r, now) {
+				return r, a.scenario.Name + "/" + r.rule.Name
 			}
-			r.matched++
-			if r.matched <= t.After || (t.Times > 0 && r.fired >= t.Times) {
-				continue
-			}
-			if t.Probability != nil && e.random.Float64() >= *t.Probability {
-				continue
-			}
-			r.fired++
-			return r, a.scenario.Name + "/" + r.rule.Name
 		}
 	}
 	return nil, ""
+}
+
+// triggered counts a match of r and reports whether its trigger lets it
+// act now (counting that too). Called with e.mu held.
+func (e *Engine) triggered(r *compiledRule, now time.Time) bool {
+	t := &r.rule.Trigger
+	if (t.From != nil && now.Before(*t.From)) || (t.Until != nil && !now.Before(*t.Until)) {
+		return false
+	}
+	r.matched++
+	if r.matched <= t.After || (t.Times > 0 && r.fired >= t.Times) {
+		return false
+	}
+	if t.Probability != nil && e.random.Float64() >= *t.Probability {
+		return false
+	}
+	r.fired++
+	return true
+}
+
+// PickDelivery implements outbound.FaultPicker: the first delivery rule
+// (in the order of Intercept) whose match and trigger pass acts on d.
+func (e *Engine) PickDelivery(d *outbound.Delivery) (outbound.Fault, bool) {
+	if !e.anyActive.Load() {
+		return outbound.Fault{}, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	for _, a := range e.active {
+		for _, r := range a.rules {
+			if r.act != nil || !matchesDelivery(&r.rule.Match, d) || !e.triggered(r, now) {
+				continue
+			}
+			act := &r.rule.Action
+			f := outbound.Fault{Kind: act.Type, Delay: time.Duration(act.Delay), Copies: act.Copies,
+				Rule: a.scenario.Name + "/" + r.rule.Name}
+			if j := time.Duration(act.Jitter); f.Kind == outbound.FaultDelay && j > 0 {
+				f.Delay += time.Duration((e.random.Float64()*2 - 1) * float64(j))
+				f.Delay = max(f.Delay, 0)
+			}
+			e.logger.Debug("delivery fault", "rule", f.Rule, "event", d.Event, "action", f.Kind)
+			return f, true
+		}
+	}
+	return outbound.Fault{}, false
+}
+
+func matchesDelivery(m *Match, d *outbound.Delivery) bool {
+	return (m.Vendor == "" || strings.EqualFold(m.Vendor, d.Vendor)) &&
+		(m.Event == "" || globMatch(strings.ToLower(m.Event), strings.ToLower(d.Event))) &&
+		(m.Tenant == "" || globMatch(m.Tenant, d.Tenant))
+}
+
+// checkRuleKind refuses a match field the rule's kind never sees: a
+// delivery rule matches vendor, event and tenant only; a request rule
+// never matches an event.
+func checkRuleKind(r *Rule) error {
+	m := &r.Match
+	if !r.IsDelivery() {
+		if m.Event != "" {
+			return fmt.Errorf("match.event selects deliveries, which only the delivery actions drop, delay, duplicate and reorder act on (this rule's action is %q)", r.Action.Type)
+		}
+		return nil
+	}
+	var extra []string
+	if m.Operation != "" {
+		extra = append(extra, "operation")
+	}
+	if m.Method != "" {
+		extra = append(extra, "method")
+	}
+	if m.Path != "" {
+		extra = append(extra, "path")
+	}
+	if len(m.Params) > 0 {
+		extra = append(extra, "params")
+	}
+	if len(m.Headers) > 0 {
+		extra = append(extra, "headers")
+	}
+	if len(extra) > 0 {
+		return fmt.Errorf("a %s rule acts on deliveries, which match on vendor, event and tenant only, not %s", r.Action.Type, strings.Join(extra, ", "))
+	}
+	return nil
 }
 
 func matches(m *Match, req *core.Request) bool {

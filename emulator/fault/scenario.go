@@ -42,6 +42,11 @@ type Match struct {
 	Tenant string            `json:"tenant,omitempty"` // "widget:627", "portal:...", "account:1"; "*" wildcards
 	// Headers must all be present with these values (names case-insensitive).
 	Headers map[string]string `json:"headers,omitempty"`
+	// Event matches a delivery's event name ("ONIMBOTMESSAGEADD",
+	// "users_info"; "*" wildcards; case-insensitive). Only rules with a
+	// delivery action (drop, delay, duplicate, reorder) act on deliveries,
+	// and they act on nothing else.
+	Event string `json:"event,omitempty"`
 }
 
 // Trigger decides which matching requests the rule acts on.
@@ -85,7 +90,17 @@ type Action struct {
 	Rate  float64 `json:"rate,omitempty"`
 	Burst int     `json:"burst,omitempty"`
 	Per   string  `json:"per,omitempty"`
+
+	// duplicate: extra copies of the delivery (default 1: sent twice).
+	Copies int `json:"copies,omitempty"`
 }
+
+// deliveryActions are the action types that act on deliveries (the calls a
+// vendor makes to the system under test) rather than on requests.
+var deliveryActions = map[string]bool{"drop": true, "delay": true, "duplicate": true, "reorder": true}
+
+// IsDelivery reports whether the rule acts on deliveries.
+func (r *Rule) IsDelivery() bool { return deliveryActions[r.Action.Type] }
 
 // Duration is a time.Duration written as a Go duration string ("250ms", "2s").
 type Duration time.Duration

@@ -3,6 +3,7 @@ package core
 import (
 	"log/slog"
 
+	"github.com/chatemu/chatemu/internal/outbound"
 	"github.com/chatemu/chatemu/internal/state"
 )
 
@@ -17,4 +18,9 @@ type Deps struct {
 	// (the commands of a Bitrix24 batch) under their own names. Requests
 	// themselves are journaled by Mount.
 	Journal *Journal
+	// Outbound sends what the vendor calls on the system under test (bot
+	// events, webhooks, callbacks). Deliveries a request causes go to its
+	// Request.Outbox; control-plane actions find theirs with
+	// outbound.FromContext; anything else submits here directly.
+	Outbound *outbound.Engine
 }

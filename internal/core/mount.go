@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/chatemu/chatemu/internal/outbound"
 	"github.com/chatemu/chatemu/internal/state"
 )
 
@@ -69,6 +70,8 @@ type Hooks struct {
 	Journal *Journal
 	Logger  *slog.Logger
 	Fault   FaultHook // nil: no faults
+	// Outbound sends the deliveries requests cause; nil: none are sent.
+	Outbound *outbound.Engine
 }
 
 type adapter struct {
@@ -147,6 +150,12 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 			}
 		}
 		a.h.Journal.Record(*ex)
+		if req.outbox.Len() > 0 && a.h.Outbound != nil && p == nil {
+			// Deliveries leave once the answer has: flush it to the client
+			// first, as the portal's queue runs after the request ends.
+			_ = http.NewResponseController(rw).Flush()
+			a.h.Outbound.SubmitOutbox(req.outbox)
+		}
 		if p == http.ErrAbortHandler {
 			panic(p) // a deliberate abort (a dropped connection) stays one
 		}

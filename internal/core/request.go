@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/chatemu/chatemu/internal/outbound"
 	"net/http"
 	"time"
 )
@@ -26,6 +27,23 @@ type Request struct {
 	auth     AuthFunc // the route's; nil: none
 	authDone bool
 	authErr  error
+	outbox   *outbound.Outbox
+}
+
+// Outbox is where a handler puts the deliveries its request causes (a bot
+// event, a webhook): the pipeline submits them once the request has been
+// answered. A handler that fails has its outbox discarded with its answer
+// only if it added nothing: add deliveries after the change that causes
+// them has been made.
+func (r *Request) Outbox() *outbound.Outbox {
+	if r.outbox == nil {
+		origin := "http://127.0.0.1"
+		if r.HTTP != nil {
+			origin = outbound.OriginOf(r.HTTP)
+		}
+		r.outbox = outbound.NewOutbox(origin)
+	}
+	return r.outbox
 }
 
 // Authenticate checks the request's credentials with its route's auth,

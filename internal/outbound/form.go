@@ -1,0 +1,135 @@
+package outbound
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Form is an ordered form body as PHP's http_build_query builds it, the way
+// Bitrix24 encodes events: nested keys in brackets ("data[PARAMS][MESSAGE]"),
+// every scalar a string, true and false as "1" and "0", and nil values and
+// empty nested forms left out entirely. Fields keep the order they were set
+// in, as PHP arrays do.
+type Form struct {
+	fields []field
+}
+
+type field struct {
+	name  string
+	value any
+}
+
+// Set adds or replaces a field. value is a string, an integer, a float, a
+// bool, nil (left out) or a *Form (a nested array).
+func (f *Form) Set(name string, value any) *Form {
+	for i := range f.fields {
+		if f.fields[i].name == name {
+			f.fields[i].value = value
+			return f
+		}
+	}
+	f.fields = append(f.fields, field{name, value})
+	return f
+}
+
+// Get returns a field's value, nil when unset.
+func (f *Form) Get(name string) any {
+	for _, fl := range f.fields {
+		if fl.name == name {
+			return fl.value
+		}
+	}
+	return nil
+}
+
+// Sub returns the nested form under name, adding an empty one if unset.
+func (f *Form) Sub(name string) *Form {
+	if sub, ok := f.Get(name).(*Form); ok {
+		return sub
+	}
+	sub := &Form{}
+	f.Set(name, sub)
+	return sub
+}
+
+// Len is the number of fields set.
+func (f *Form) Len() int { return len(f.fields) }
+
+// Encode returns the body: application/x-www-form-urlencoded, keys and
+// values escaped as PHP's urlencode does.
+func (f *Form) Encode() []byte {
+	var b strings.Builder
+	f.encode(&b, "")
+	return []byte(b.String())
+}
+
+func (f *Form) encode(b *strings.Builder, prefix string) {
+	for _, fl := range f.fields {
+		key := fl.name
+		if prefix != "" {
+			key = prefix + "[" + fl.name + "]"
+		}
+		if sub, ok := fl.value.(*Form); ok {
+			if sub != nil {
+				sub.encode(b, key)
+			}
+			continue
+		}
+		s, ok := scalar(fl.value)
+		if !ok {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(phpURLEncode(key))
+		b.WriteByte('=')
+		b.WriteString(phpURLEncode(s))
+	}
+}
+
+// scalar is a value as http_build_query writes it; false for nil.
+func scalar(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", false
+	case string:
+		return x, true
+	case bool:
+		if x {
+			return "1", true
+		}
+		return "0", true
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case interface{ String() string }:
+		return x.String(), true
+	}
+	return "", false
+}
+
+// phpURLEncode escapes as PHP's urlencode: letters, digits and "-_." stay,
+// a space becomes "+", every other byte "%XX" in upper case.
+func phpURLEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
