@@ -482,7 +482,18 @@ func TestServerLimitFlags(t *testing.T) {
 		srv.IdleTimeout != 5*time.Second || srv.MaxHeaderBytes != 65536 {
 		t.Errorf("server %+v", srv)
 	}
-	for _, bad := range [][]string{{"--read-timeout", "-1s"}, {"--max-header-bytes", "100"}, {"--shutdown-timeout", "-2s"}} {
+	if o.eventTimeout != 5*time.Second {
+		t.Errorf("default event timeout %v, want 5s", o.eventTimeout)
+	}
+	t.Setenv("CHATEMU_EVENT_TIMEOUT", "750ms")
+	if o, err := parseFlags(nil, io.Discard); err != nil || o.eventTimeout != 750*time.Millisecond {
+		t.Errorf("CHATEMU_EVENT_TIMEOUT: %v %v", o, err)
+	}
+	if o, err := parseFlags([]string{"--event-timeout", "2s"}, io.Discard); err != nil || o.eventTimeout != 2*time.Second {
+		t.Errorf("--event-timeout over the environment: %v %v", o, err)
+	}
+	for _, bad := range [][]string{{"--read-timeout", "-1s"}, {"--max-header-bytes", "100"}, {"--shutdown-timeout", "-2s"},
+		{"--event-timeout", "0s"}, {"--event-timeout", "11m"}} {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("%v: want an error", bad)
 		}
