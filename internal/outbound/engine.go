@@ -294,6 +294,10 @@ func (e *Engine) run(l *lane) {
 			// Hold it until another delivery to this handler comes (or
 			// the hold ends), then send that one first.
 			hold := it.reorder
+			select { // forget the signal of its own arrival
+			case <-l.arrive:
+			default:
+			}
 			e.mu.Unlock()
 			t := time.NewTimer(hold)
 			select {

@@ -221,6 +221,12 @@ func TestReorderSwapsWithTheNextDeliveryToTheHandler(t *testing.T) {
 	rec := newRecorder(t)
 	e := newEngine(t, Config{Faults: picker{"ADD": {Kind: FaultReorder, Delay: time.Minute, Rule: "s/swap"}}})
 	e.Submit(Delivery{Event: "ADD", URL: rec.srv.URL, Body: []byte("add")})
+	// The held delivery waits for its successor however long that takes
+	// (a minute here): nothing reaches the handler meanwhile.
+	time.Sleep(50 * time.Millisecond)
+	if got := rec.received(); len(got) != 0 {
+		t.Fatalf("the reordered delivery was sent before its successor came: %q", got)
+	}
 	e.Submit(Delivery{Event: "UPDATE", URL: rec.srv.URL, Body: []byte("update")})
 	list := waitRecords(t, e, 2)
 	if got := strings.Join(rec.received(), ","); got != "update,add" {
