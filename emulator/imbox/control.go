@@ -238,5 +238,8 @@ func (s *Service) ControlRoutes() []core.ControlRoute {
 		{Name: "addLabel", Methods: post, Path: conv + "/labels", Handler: s.addLabel},
 		{Name: "insertCard", Methods: post, Path: conv + "/cards", Handler: s.insertCard},
 		{Name: "rate", Methods: put, Path: conv + "/rating", Handler: s.rate},
+		{Name: "identifyVisitor", Methods: post, Path: conv + "/identification", Handler: s.identifyVisitor},
+		{Name: "setWebhook", Methods: put, Path: "/{sid}/webhook", Handler: s.setWebhook},
+		{Name: "deleteWebhook", Methods: []string{http.MethodDelete}, Path: "/{sid}/webhook", Handler: s.deleteWebhook},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/outbound"
 	"github.com/chatemu/chatemu/internal/state"
 )
 
@@ -86,11 +87,7 @@ func (s *Service) newChannel(sid int64) string {
 // systemMessage encodes a system event the way ImBox stores it: a
 // JSON-encoded string, URLs unescaped.
 func systemMessage(kind, page string) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(systemEvent{Type: kind, CurrentPage: page})
-	return strings.TrimSuffix(buf.String(), "\n")
+	return string(compactJSON(systemEvent{Type: kind, CurrentPage: page}))
 }
 
 // addMessage records a message from agentID (nil: the system) in c; the
@@ -168,17 +165,24 @@ func (s *Service) postMessage(r *http.Request) (*core.Response, error) {
 	default:
 		return nil, errInvalid("sender", body.Sender, "visitor, agent or system")
 	}
-	var m *message
+	var hook []outbound.Delivery
 	resp, err := s.deskChange(r, func(tx *state.Tx, c *conversation) (*core.Response, error) {
 		at, err := s.deskTime(c, body.At)
 		if err != nil {
 			return nil, err
 		}
-		if m, err = s.m.addMessage(tx, c, text, agentID, at); err != nil {
+		m, err := s.m.addMessage(tx, c, text, agentID, at)
+		if err != nil {
 			return nil, err
+		}
+		if ev, ok := s.m.messageEvent(c, m); ok {
+			hook = s.m.webhooks(c.SID, ev, s.deps.Clock.Now())
 		}
 		return core.JSON(http.StatusCreated, m.item()), nil
 	})
+	if err == nil {
+		s.deliver(r, hook)
+	}
 	return resp, err
 }
 

@@ -21,11 +21,13 @@ func formatDate(t time.Time) string { return t.UTC().Format(dateLayout) }
 // instant is how ImBox keeps time: UTC, to the millisecond.
 func instant(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
-// account is one ImBox customer (the "sid" / userId) and its API key.
+// account is one ImBox customer (the "sid" / userId), its API key and
+// where its chat webhooks go (none when the URL is empty).
 type account struct {
 	SID    int64  `json:"sid"`
 	APIKey string `json:"apiKey"`
 	Name   string `json:"name"`
+	webhookConfig
 }
 
 // agent is an agent of an account, as grabAgent shows it once rendered.
@@ -113,6 +115,14 @@ type conversation struct {
 	LastPage   string     `json:"lastPage"`             // page of the latest visitorJoin
 	LastPageAt *time.Time `json:"lastPageAt,omitempty"` // its date
 	LastVisit  *time.Time `json:"lastVisit,omitempty"`  // latest visitor message or visitorJoin
+	// Identity is who the visitor was last identified as, nil before.
+	Identity *identity `json:"identity,omitempty"`
+}
+
+// identity is a visitor's identification and when it happened.
+type identity struct {
+	identityUser
+	Date time.Time `json:"date"`
 }
 
 // message is one message of a conversation.

@@ -130,6 +130,7 @@ func (m *model) putAccount(tx *state.Tx, c *sectionCheck, path string, a *accoun
 	}
 	c.text(path+"/apiKey", "apiKey", a.APIKey, maxShortText)
 	c.text(path+"/name", "name", a.Name, maxShortText)
+	c.problems = append(c.problems, a.webhookConfig.problems(path)...)
 	if other := m.keyOwner(c, a.APIKey); other != 0 && other != a.SID {
 		c.add(path+"/apiKey", "apiKey %q already belongs to account sid %d", a.APIKey, other)
 		return

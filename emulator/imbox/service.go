@@ -4,8 +4,11 @@
 // conversations) and pageFilters, all GET under /message/ with the API key
 // and the userId in the path. Data the real API cannot create (a visitor
 // chatting in the widget, an agent answering, tags, labels, cards, ratings)
-// is shaped through control-plane routes under /_emulator/imbox/. The
-// decisions the vendor's page leaves open are in docs/fidelity.md, "ImBox".
+// is shaped through control-plane routes under /_emulator/imbox/; visitor
+// and agent messages and visitor identifications made there are POSTed as
+// chat webhooks to the account's webhookUrl through the delivery engine.
+// The decisions the vendor's pages leave open are in docs/fidelity.md,
+// "ImBox".
 package imbox
 
 import (
