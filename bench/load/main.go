@@ -50,6 +50,7 @@ type config struct {
 	chatemuBin  string
 	bareBin     string
 	hostile     int
+	deliveries  int
 	out         io.Writer
 }
 
@@ -67,6 +68,7 @@ func main() {
 	flag.StringVar(&cfg.chatemuBin, "chatemu", "", "a prebuilt chatemu binary (default: build one)")
 	flag.StringVar(&cfg.bareBin, "bare", "", "a prebuilt bench/bare binary (default: build one)")
 	flag.IntVar(&cfg.hostile, "hostile", 0, "instead of the load benchmark, send this many hostile requests of each kind and check the memory and CPU bounds (docs/reliability.md)")
+	flag.IntVar(&cfg.deliveries, "deliveries", 0, "instead of the load benchmark, measure this many deliveries (bot events, webhooks) per trigger to a local handler")
 	flag.Parse()
 	if *quick {
 		cfg.quick()
@@ -107,6 +109,9 @@ func run(ctx context.Context, cfg config) error {
 	}
 	if cfg.hostile > 0 {
 		return runHostile(cfg, chatemuBin)
+	}
+	if cfg.deliveries > 0 {
+		return runDeliveries(cfg, chatemuBin)
 	}
 	out := cfg.out
 	fmt.Fprintf(out, "chatemu load benchmark: %d connections, %d round(s) of %v (+%v warm-up) per server, loopback\n",
