@@ -218,6 +218,12 @@ func checkUsersInfoURL(s string) string {
 	return ""
 }
 
+// absoluteHTTP reports whether s is an absolute http or https URL.
+func absoluteHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
 // storeProfiles is the Reply of a users info call for ids: a 2xx answer
 // holding a JSON array stores the profiles of the ids asked for and marks
 // every id asked for as answered (a site skips the ids it does not know);
@@ -357,7 +363,11 @@ func readProfile(raw json.RawMessage) (string, siteProfile, string) {
 	if n := bytes.TrimSpace(it.Name); len(n) == 0 || n[0] != '"' || json.Unmarshal(n, &p.name) != nil {
 		return id, p, "name is missing or not a string"
 	}
-	_ = json.Unmarshal(it.AvatarURL, &p.avatarURL) // absent, null or false (gravatars omitted): none
+	// Absent, null or false (WordPress omits gravatars), or not an
+	// absolute http URL: the user keeps the avatar it has.
+	if json.Unmarshal(it.AvatarURL, &p.avatarURL) != nil || !absoluteHTTP(p.avatarURL) {
+		p.avatarURL = ""
+	}
 	var role string
 	if json.Unmarshal(it.ChatRole, &role) == nil && (role == "admin" || role == "user") {
 		p.role = role
