@@ -117,7 +117,7 @@ func BenchmarkScale(b *testing.B) {
 		svc := e.Vendor("imbachat").(*imbachat.Service)
 		before := heapInUse()
 		for i := 0; i < stored; i++ {
-			if _, err := svc.Write(627, 1536, "1", "stored message", time.Time{}); err != nil {
+			if _, err := svc.Write(nil, 627, 1536, "1", "stored message", time.Time{}); err != nil {
 				b.Fatal(err)
 			}
 		}

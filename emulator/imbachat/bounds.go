@@ -70,7 +70,8 @@ func fieldProblems(path string, fields ...field) []core.Problem {
 
 func (w *widget) boundedFields() []field {
 	return []field{{"name", w.Name, varcharColumn}, {"secret_key", w.SecretKey, varcharColumn}, {"api_login", w.APILogin, varcharColumn},
-		{"login", w.Login, varcharColumn}, {"password", w.Password, varcharColumn}}
+		{"login", w.Login, varcharColumn}, {"password", w.Password, varcharColumn},
+		{"users_info_url", w.UsersInfoURL, varcharColumn}, {"api_password", w.APIPassword, varcharColumn}}
 }
 
 func (u *user) boundedFields() []field {

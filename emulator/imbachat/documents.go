@@ -11,7 +11,8 @@ import (
 
 // CheckDocument implements core.DocumentChecker: "imbachat:<kind>:<id>"
 // holding a widget, a user, a room or a message whose strings fit their
-// columns (docs/reliability.md, "ImbaChat").
+// columns (docs/reliability.md, "ImbaChat"), a widget's users info URL a
+// URL chatemu can call.
 func (s *Service) CheckDocument(key string, raw []byte) error {
 	kind, id, ok := strings.Cut(strings.TrimPrefix(key, vendorName+":"), ":")
 	if _, isID := core.KeyID(id); !ok || !isID {
@@ -19,7 +20,16 @@ func (s *Service) CheckDocument(key string, raw []byte) error {
 	}
 	switch kind {
 	case kindWidget:
-		return checkStored(raw, (*widget).boundedFields)
+		if err := checkStored(raw, (*widget).boundedFields); err != nil {
+			return err
+		}
+		var w widget
+		if json.Unmarshal(raw, &w) == nil && w.UsersInfoURL != "" {
+			if why := checkUsersInfoURL(w.UsersInfoURL); why != "" {
+				return errors.New("users_info_url: " + why)
+			}
+		}
+		return nil
 	case kindUser:
 		return checkStored(raw, (*user).boundedFields)
 	case kindRoom:

@@ -232,6 +232,11 @@ func (c *fixtureCheck) section(sec *fixtureSection) *fixtureRows {
 			continue
 		}
 		c.problems = append(c.problems, fieldProblems(sectionPath("widgets", i), w.boundedFields()...)...)
+		if w.UsersInfoURL != "" {
+			if why := checkUsersInfoURL(w.UsersInfoURL); why != "" {
+				c.add(sectionPath("widgets", i)+"/users_info_url", "%s", why)
+			}
+		}
 		rows.widgets = append(rows.widgets, w)
 	}
 	for i := range sec.Users {
@@ -319,6 +324,9 @@ func (c *fixtureCheck) fixtureUser(i int, fu *fixtureUser) (*user, bool) {
 	if len(u.UserData) == 0 {
 		u.UserData = json.RawMessage("null")
 	}
+	// The row is the profile as ImbaChat holds it, as of updated_at.
+	profileAt := u.UpdatedAt
+	u.ProfileAt = &profileAt
 	c.problems = append(c.problems, fieldProblems(path, u.boundedFields()...)...)
 	c.users[u.ID] = u
 	return u, true

@@ -31,7 +31,8 @@ func (m *message) object() MessageObject {
 
 // sendMsg implements "API for sending messages (for chat bot)": a message
 // from an external-site user (user_id) to a room (room_id). It shows up in
-// get_messages and moves the room's and user's last message dates.
+// get_messages and moves the room's and user's last message dates; the
+// site is asked about a sender without a fresh profile (profiles.go).
 func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 	w := req.Principal.(*principal).Widget
 	remote, err := required(req, "user_id")
@@ -54,13 +55,15 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	var msg message
+	var ask *profileAsk
 	err = s.m.db.Update(func(tx *state.Tx) error {
-		msg, err = s.postMessage(tx, w.ImbaID, roomID, remote, text, req.Now)
+		msg, ask, err = s.postMessage(tx, w.ImbaID, roomID, remote, text, req.Now)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.askProfiles(req.Outbox(), ask)
 	return sentOK(msg.object()), nil
 }
 
@@ -68,33 +71,35 @@ func (s *Service) sendMsg(req *core.Request) (*core.Response, error) {
 // id) in a room at a time: the room must be the widget's (404), the user
 // known (404), a member and neither of them banned (403). It moves the
 // room's and the user's last message dates. send_msg and the control
-// plane's "a user writes in the widget" both post through it.
-func (s *Service) postMessage(tx *state.Tx, imbaID, roomID int64, remote, text string, at time.Time) (message, error) {
+// plane's "a user writes in the widget" both post through it. It returns
+// the sender for the site to be asked about when ImbaChat holds no fresh
+// profile of them.
+func (s *Service) postMessage(tx *state.Tx, imbaID, roomID int64, remote, text string, at time.Time) (message, *profileAsk, error) {
 	m := s.m
 	r, ok := m.widgetRoom(imbaID, roomID)
 	if !ok || r.DeletedAt != nil {
-		return message{}, errNotFound("Room %d not found", roomID)
+		return message{}, nil, errNotFound("Room %d not found", roomID)
 	}
 	u, ok := m.userByRemoteID(imbaID, remote)
 	switch {
 	case !ok:
-		return message{}, errNotFound("User %s not found in widget %d", remote, imbaID)
+		return message{}, nil, errNotFound("User %s not found in widget %d", remote, imbaID)
 	case !m.isMember(&r, u.ID):
-		return message{}, errForbidden(fmt.Sprintf("User %s is not a member of room %d", remote, roomID))
+		return message{}, nil, errForbidden(fmt.Sprintf("User %s is not a member of room %d", remote, roomID))
 	case u.Banned:
-		return message{}, errForbidden(fmt.Sprintf("User %s is banned", remote))
+		return message{}, nil, errForbidden(fmt.Sprintf("User %s is banned", remote))
 	case r.Banned:
-		return message{}, errForbidden(fmt.Sprintf("Room %d is banned", roomID))
+		return message{}, nil, errForbidden(fmt.Sprintf("Room %d is banned", roomID))
 	}
 	id, err := m.nextID(tx, seqMessage, kindMessage)
 	if err != nil {
-		return message{}, err
+		return message{}, nil, err
 	}
 	at = at.UTC().Truncate(time.Second)
 	msg := message{ID: id, ImbaID: imbaID, RoomID: roomID, UserID: u.ID, Text: text, Time: at, Liked: "0",
 		UUID: fmt.Sprintf("%d-%d-%s", roomID, at.Unix(), s.deps.Random.Alphanumeric(6))}
 	m.recordMessage(tx, msg)
-	return msg, nil
+	return msg, m.profileAsk(imbaID, []int64{u.ID}, s.deps.Clock.Now()), nil
 }
 
 type messageFilter struct {

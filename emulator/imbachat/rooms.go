@@ -126,6 +126,8 @@ func usersIDsName(k string) string {
 // imbaRooms implements spec 1.1 "Create a new group with members" and 1.2
 // "Adding new members to the group": a room found by room_id, else by
 // room_pipe, gets the users_ids as members; otherwise a new room is created.
+// The site is then asked about the users_ids without a fresh profile
+// (profiles.go).
 func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 	w := req.Principal.(*principal).Widget
 	rr, err := parseRoomRequest(req)
@@ -133,6 +135,7 @@ func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 		return nil, err
 	}
 	var result any
+	var ask *profileAsk
 	m := s.m
 	err = m.db.Update(func(tx *state.Tx) error {
 		r, found, err := m.findRoom(w.ImbaID, rr)
@@ -143,6 +146,7 @@ func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 		if err != nil {
 			return err
 		}
+		ask = m.profileAsk(w.ImbaID, members, req.Now)
 		if found {
 			// A new slice: the stored row keeps the members it had.
 			list := r.Members[:len(r.Members):len(r.Members)]
@@ -166,6 +170,7 @@ func (s *Service) imbaRooms(req *core.Request) (*core.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.askProfiles(req.Outbox(), ask)
 	return v1OK(result), nil
 }
 

@@ -25,6 +25,12 @@ type widget struct {
 	// imba_rooms takes as form fields.
 	Login    string `json:"login"`
 	Password string `json:"password"`
+	// UsersInfoURL is the site's "Users info URL": chatemu asks it for the
+	// profiles of site users it meets (profiles.go). "" asks nothing.
+	UsersInfoURL string `json:"users_info_url,omitempty"`
+	// APIPassword is the password of the site's API (the "API login" and
+	// "API password" ImbaChat calls the site with); "" uses SecretKey.
+	APIPassword string `json:"api_password,omitempty"`
 }
 
 // user is a user of a widget: an external-site user known to ImbaChat.
@@ -43,6 +49,9 @@ type user struct {
 	UpdatedAt     time.Time       `json:"updated_at"`
 	DeletedAt     *time.Time      `json:"deleted_at"`
 	LastMessageAt *time.Time      `json:"last_message_at"`
+	// ProfileAt is when the site last answered for this user (or when a
+	// fixture wrote it); nil: never, the user has no profile yet.
+	ProfileAt *time.Time `json:"profile_at,omitempty"`
 }
 
 // room is a dialogue (type 0), conference (1) or support room (3).
@@ -121,6 +130,10 @@ type model struct {
 	memberSets    map[int64]map[int64]int32 // big rooms: how many times each user is listed
 	messagesOf    map[int64]idList          // widget -> its messages' ids
 	roomMessages  map[int64]idList          // room -> its messages' ids
+
+	// fetch holds the users info calls under way (profiles.go); not
+	// stored, forgotten with the model.
+	fetch fetches
 }
 
 func newModel(log *state.Log) *model {
@@ -168,6 +181,7 @@ func (m *model) clear() {
 	m.roomsOf, m.roomsByPipe = map[int64]idList{}, map[pipeKey]idList{}
 	m.memberSets = map[int64]map[int64]int32{}
 	m.messagesOf, m.roomMessages = map[int64]idList{}, map[int64]idList{}
+	m.fetch.reset()
 }
 
 func (m *model) indexUser(old, nu *user) {

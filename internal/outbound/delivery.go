@@ -32,7 +32,8 @@ type Delivery struct {
 	Header      http.Header
 	Body        []byte
 	// Reply, when set, receives the handler's answer (or the failure) on the
-	// engine's goroutine after the attempt is journaled: a vendor that reads
+	// engine's goroutine just before the attempt is journaled (a record in
+	// the journal means its Reply has returned): a vendor that reads
 	// what the handler answers (ImbaChat's user profiles) stores it from
 	// there. A dropped delivery's Reply gets Outcome "dropped"; a duplicated
 	// one's is called once, for the first copy.

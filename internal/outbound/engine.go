@@ -401,8 +401,8 @@ func (e *Engine) failure(ctx context.Context, status int, err error) Result {
 	return Result{Outcome: OutcomeHandlerError, Status: status, Err: err}
 }
 
-// finish journals an attempt (or a delivery that was never sent) and hands
-// the result to the delivery's Reply.
+// finish hands an attempt's result (or a delivery's that was never sent)
+// to the delivery's Reply, then journals it.
 func (e *Engine) finish(it *item, res Result, took time.Duration) {
 	e.mu.Lock()
 	stale := it.generation != e.generation
@@ -432,11 +432,13 @@ func (e *Engine) finish(it *item, res Result, took time.Duration) {
 	if res.Err != nil {
 		r.Error = clip(res.Err.Error(), 512)
 	}
-	e.journal.add(r)
-	e.logger.Debug("delivery", "vendor", d.Vendor, "event", d.Event, "url", d.URL, "outcome", res.Outcome, "status", res.Status)
+	// Reply runs before the attempt is journaled, so that whoever waits
+	// for the record (testkit's WaitDelivery) sees what Reply stored.
 	if d.Reply != nil && e.ctx.Err() == nil {
 		d.Reply(res)
 	}
+	e.journal.add(r)
+	e.logger.Debug("delivery", "vendor", d.Vendor, "event", d.Event, "url", d.URL, "outcome", res.Outcome, "status", res.Status)
 }
 
 // Reset forgets every delivery waiting to be sent (none of them is sent or
