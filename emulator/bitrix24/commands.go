@@ -310,7 +310,7 @@ func (e *events) commandParams(ch *chat, msg *message) *outbound.Form {
 	p.Set("TEMPLATE_ID", msg.TemplateID)
 	p.Set("MESSAGE_TYPE", eventChatType(ch))
 	p.Set("FROM_USER_ID", msg.AuthorID)
-	p.Set("DIALOG_ID", dialogIDFor(ch, msg.AuthorID))
+	p.Set("DIALOG_ID", eventDialogID(ch, msg.AuthorID))
 	p.Set("TO_CHAT_ID", ch.ID)
 	p.Set("AUTHOR_ID", msg.AuthorID)
 	p.Set("SYSTEM", yn(msg.System))

@@ -314,6 +314,16 @@ func dialogIDFor(c *chat, viewer int64) string {
 	return "chat" + strconv.FormatInt(c.ID, 10)
 }
 
+// eventDialogID is the DIALOG_ID of a message event in c: as the bot
+// sees it, the author of a private message, chatN for a group chat
+// (Bot::getDialogId).
+func eventDialogID(c *chat, author int64) string {
+	if c.Type == chatTypePrivate {
+		return strconv.FormatInt(author, 10)
+	}
+	return "chat" + strconv.FormatInt(c.ID, 10)
+}
+
 // joined sends ONIMBOTJOINCHAT to bot b, which joined chat c: added by
 // user (imbot.chat.add's caller, the adder, the user who opened a private
 // dialog with it, an open line's client). hideHistory is ACCESS_HISTORY 0.

@@ -150,7 +150,7 @@ func (e *events) messageParams(ch *chat, msg *message, prev int64) *outbound.For
 	p.Set("TEMPLATE_ID", msg.TemplateID)
 	p.Set("MESSAGE_TYPE", typ)
 	p.Set("FROM_USER_ID", msg.AuthorID)
-	p.Set("DIALOG_ID", dialogIDFor(ch, msg.AuthorID))
+	p.Set("DIALOG_ID", eventDialogID(ch, msg.AuthorID))
 	p.Set("TO_CHAT_ID", ch.ID)
 	p.Set("AUTHOR_ID", msg.AuthorID)
 	p.Set("SYSTEM", yn(msg.System))
@@ -230,7 +230,7 @@ func (e *events) changeParams(ch *chat, msg *message, text string, deleted bool)
 			p.Set("MESSAGE_ORIGINAL", original)
 		}
 	}
-	p.Set("DIALOG_ID", dialogIDFor(ch, msg.AuthorID))
+	p.Set("DIALOG_ID", eventDialogID(ch, msg.AuthorID))
 	p.Set("MESSAGE_ID", msg.ID)
 	p.Set("CHAT_TYPE", eventChatType(ch))
 	p.Set("LANGUAGE", eventLanguage)
