@@ -45,7 +45,7 @@ type AvatarView struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// MessageView is a message a bot or an open line posted.
+// MessageView is a message a bot, an open line or a person posted.
 type MessageView struct {
 	ID         int64           `json:"id"`
 	Kind       string          `json:"kind"`       // chat, welcome or network
@@ -57,6 +57,10 @@ type MessageView struct {
 	Keyboard   json.RawMessage `json:"keyboard,omitempty"`
 	URLPreview bool            `json:"url_preview"`
 	Date       time.Time       `json:"date"`
+	Menu       json.RawMessage `json:"menu,omitempty"`
+	System     bool            `json:"system,omitempty"`
+	Edited     bool            `json:"edited,omitempty"`
+	Likes      []int64         `json:"likes,omitempty"`
 }
 
 // SessionView is an open-line session: who holds the dialog now.
@@ -104,7 +108,8 @@ func (c *chat) view(members []int64) *ChatView {
 
 func (m *message) view() MessageView {
 	return MessageView{ID: m.ID, Kind: m.Kind, ChatID: m.ChatID, ToUserID: m.ToUserID, AuthorID: m.AuthorID, Text: m.Text,
-		Attach: m.Attach, Keyboard: m.Keyboard, URLPreview: m.URLPreview, Date: m.Date}
+		Attach: m.Attach, Keyboard: m.Keyboard, URLPreview: m.URLPreview, Date: m.Date, Menu: m.Menu, System: m.System, Edited: m.Edited,
+		Likes: m.Likes}
 }
 
 func (ss *session) view() *SessionView {
