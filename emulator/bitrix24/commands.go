@@ -130,12 +130,7 @@ func (m *model) botCommand(portal string, botID int64, name string) *command {
 // FIELDS: EVENT_COMMAND_ADD (checked), COMMAND, HIDDEN, EXTRANET_SUPPORT,
 // LANG; nothing to change is WRONG_REQUEST "Update fields can't be empty".
 func (s *Service) commandUpdate(c *call) (any, error) {
-	a := c.args()
-	who, err := callerOf(c)
-	if err != nil {
-		return nil, err
-	}
-	return true, s.m.db.Update(func(tx *state.Tx) error {
+	return s.appUpdate(c, func(tx *state.Tx, a args, who caller) error {
 		portal := c.p.Portal.Name
 		k, err := s.m.appCommand(portal, a.value("COMMAND_ID"), who)
 		if err != nil {
@@ -181,12 +176,7 @@ func (s *Service) commandUpdate(c *call) (any, error) {
 // command"): COMMAND_ID of the application (COMMAND_ID_ERROR,
 // APP_ID_ERROR); true.
 func (s *Service) commandUnregister(c *call) (any, error) {
-	a := c.args()
-	who, err := callerOf(c)
-	if err != nil {
-		return nil, err
-	}
-	return true, s.m.db.Update(func(tx *state.Tx) error {
+	return s.appUpdate(c, func(tx *state.Tx, a args, who caller) error {
 		k, err := s.m.appCommand(c.p.Portal.Name, a.value("COMMAND_ID"), who)
 		if err != nil {
 			return err
@@ -306,20 +296,8 @@ func (s *Service) commandTyped(ev *events, ch *chat, msg *message) bool {
 func (e *events) commandParams(ch *chat, msg *message) *outbound.Form {
 	p := &outbound.Form{}
 	private := ch.Type == chatTypePrivate
-	p.Set("MESSAGE", msg.Text)
-	p.Set("TEMPLATE_ID", msg.TemplateID)
-	p.Set("MESSAGE_TYPE", eventChatType(ch))
-	p.Set("FROM_USER_ID", msg.AuthorID)
-	p.Set("DIALOG_ID", eventDialogID(ch, msg.AuthorID))
-	p.Set("TO_CHAT_ID", ch.ID)
-	p.Set("AUTHOR_ID", msg.AuthorID)
-	p.Set("SYSTEM", yn(msg.System))
-	if private {
-		p.Set("TO_USER_ID", ch.other(msg.AuthorID))
-	} else {
-		e.chatFields(p, ch, 0)
-		p.Set("RID", msg.AuthorID)
-		p.Set("IS_MANAGER", yn(ch.OwnerID == msg.AuthorID))
+	e.messageHead(p, ch, msg, msg.Text, ch.other(msg.AuthorID), 0)
+	if !private {
 		in := p.Sub("BOT_IN_CHAT")
 		for _, id := range e.m.chatMembers(ch) {
 			if e.m.bots.Has(scoped{ch.Portal, id}) {

@@ -24,6 +24,16 @@ func callerOf(c *call) (caller, error) {
 	return caller{clientID: id, webhook: c.p.Webhook}, err
 }
 
+// appUpdate runs fn for the calling application (ACCESS_DENIED for a
+// webhook without CLIENT_ID) inside one update; the method answers true.
+func (s *Service) appUpdate(c *call, fn func(tx *state.Tx, a args, who caller) error) (any, error) {
+	who, err := callerOf(c)
+	if err != nil {
+		return nil, err
+	}
+	return true, s.m.db.Update(func(tx *state.Tx) error { return fn(tx, c.args(), who) })
+}
+
 // handlerURL reads an event handler parameter as the server stores it: a
 // webhook's handler gets CLIENT_ID appended ("?CLIENT_ID=X" or
 // "&CLIENT_ID=X"), then the URL is checked (HandlerHelper::checkCallback):

@@ -163,6 +163,20 @@ func (s *Service) messageAdd(c *call) (any, error) {
 	return id, nil
 }
 
+// botMessageID is the bot a message method acts as, then its MESSAGE_ID
+// (MESSAGE_ID_ERROR "Message ID can't be empty" when not above zero).
+func botMessageID(c *call, a args) (*bot, int64, error) {
+	b, err := botOf(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	id := a.intval("MESSAGE_ID")
+	if id <= 0 {
+		return nil, 0, errMessageID()
+	}
+	return b, id, nil
+}
+
 // ownMessage finds message id for bot b to change: its own, not older than
 // the edit window (else CANT_EDIT_MESSAGE, 403).
 func (s *Service) ownMessage(b *bot, id int64, now time.Time) (*message, error) {
@@ -181,13 +195,9 @@ func (s *Service) ownMessage(b *bot, id int64, now time.Time) (*message, error) 
 func (s *Service) messageUpdate(c *call) (any, error) {
 	a := c.args()
 	return true, s.m.db.Update(func(tx *state.Tx) error {
-		b, err := botOf(c)
+		b, id, err := botMessageID(c, a)
 		if err != nil {
 			return err
-		}
-		id := a.intval("MESSAGE_ID")
-		if id <= 0 {
-			return errMessageID()
 		}
 		touches := a.isSet("ATTACH") || a.isSet("KEYBOARD") || a.isSet("MENU") || a.isSet("MESSAGE")
 		if !touches {
@@ -243,13 +253,9 @@ func (s *Service) removeMessage(tx *state.Tx, m *message) {
 func (s *Service) messageDelete(c *call) (any, error) {
 	a := c.args()
 	return true, s.m.db.Update(func(tx *state.Tx) error {
-		b, err := botOf(c)
+		b, id, err := botMessageID(c, a)
 		if err != nil {
 			return err
-		}
-		id := a.intval("MESSAGE_ID")
-		if id <= 0 {
-			return errMessageID()
 		}
 		m, err := s.ownMessage(b, id, c.now)
 		if err != nil {
@@ -269,13 +275,9 @@ func (s *Service) messageLike(c *call) (any, error) {
 	a := c.args()
 	action := strings.ToLower(a.str("ACTION"))
 	return true, s.m.db.Update(func(tx *state.Tx) error {
-		b, err := botOf(c)
+		b, id, err := botMessageID(c, a)
 		if err != nil {
 			return err
-		}
-		id := a.intval("MESSAGE_ID")
-		if id <= 0 {
-			return errMessageID()
 		}
 		unchanged := methodError("WITHOUT_CHANGES", "Action completed without changes")
 		m, ok := s.m.messages.Get(scoped{b.Portal, id})

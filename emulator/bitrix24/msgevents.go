@@ -136,6 +136,28 @@ func stripped(text string) (string, int64) {
 	return strings.TrimSpace(stripRE.ReplaceAllString(text, "")), to
 }
 
+// messageHead writes the fields every ONIMBOTMESSAGEADD and
+// ONIMCOMMANDADD PARAMS starts with: the message, its dialog, then the
+// recipient (private) or the chat's fields (group; prev the chat's message
+// before msg).
+func (e *events) messageHead(p *outbound.Form, ch *chat, msg *message, text string, to, prev int64) {
+	p.Set("MESSAGE", text)
+	p.Set("TEMPLATE_ID", msg.TemplateID)
+	p.Set("MESSAGE_TYPE", eventChatType(ch))
+	p.Set("FROM_USER_ID", msg.AuthorID)
+	p.Set("DIALOG_ID", eventDialogID(ch, msg.AuthorID))
+	p.Set("TO_CHAT_ID", ch.ID)
+	p.Set("AUTHOR_ID", msg.AuthorID)
+	p.Set("SYSTEM", yn(msg.System))
+	if ch.Type == chatTypePrivate {
+		p.Set("TO_USER_ID", to)
+		return
+	}
+	e.chatFields(p, ch, prev)
+	p.Set("RID", msg.AuthorID)
+	p.Set("IS_MANAGER", yn(ch.OwnerID == msg.AuthorID))
+}
+
 // messageParams is data[PARAMS] of ONIMBOTMESSAGEADD for msg in ch (the
 // pages' examples, in their order); prev is the chat's message before it.
 func (e *events) messageParams(ch *chat, msg *message, prev int64) *outbound.Form {
@@ -146,21 +168,7 @@ func (e *events) messageParams(ch *chat, msg *message, prev int64) *outbound.For
 	if !private {
 		text, to = stripped(msg.Text)
 	}
-	p.Set("MESSAGE", text)
-	p.Set("TEMPLATE_ID", msg.TemplateID)
-	p.Set("MESSAGE_TYPE", typ)
-	p.Set("FROM_USER_ID", msg.AuthorID)
-	p.Set("DIALOG_ID", eventDialogID(ch, msg.AuthorID))
-	p.Set("TO_CHAT_ID", ch.ID)
-	p.Set("AUTHOR_ID", msg.AuthorID)
-	p.Set("SYSTEM", yn(msg.System))
-	if private {
-		p.Set("TO_USER_ID", to)
-	} else {
-		e.chatFields(p, ch, prev)
-		p.Set("RID", msg.AuthorID)
-		p.Set("IS_MANAGER", yn(ch.OwnerID == msg.AuthorID))
-	}
+	e.messageHead(p, ch, msg, text, to, prev)
 	for _, fl := range messageFlags {
 		p.Set(fl[0], fl[1])
 	}

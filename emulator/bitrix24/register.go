@@ -153,12 +153,7 @@ func (s *Service) unregister(c *call) (any, error) {
 // change is WRONG_REQUEST "Update fields can't be empty". TYPE and
 // OPENLINE are not changed, as the page says.
 func (s *Service) update(c *call) (any, error) {
-	a := c.args()
-	who, err := callerOf(c)
-	if err != nil {
-		return nil, err
-	}
-	return true, s.m.db.Update(func(tx *state.Tx) error {
+	return s.appUpdate(c, func(tx *state.Tx, a args, who caller) error {
 		portal := c.p.Portal.Name
 		b, err := s.m.appBot(portal, a.value("BOT_ID"), who)
 		if err != nil {
