@@ -193,7 +193,9 @@ func TestRecipients(t *testing.T) {
 	h := newHook(t)
 	hookURL := h.URL + "/b24"
 	withHandler(t, srv, hookURL)
-	tok := func(method, form string) req { return req{path: "/rest/" + method, form: "auth=test-access-token&" + form} }
+	tok := func(method, form string) req {
+		return req{path: "/rest/" + method, form: "auth=test-access-token&" + form}
+	}
 	// bots of the same application share the handler: 101 supervises, 102 is not for open lines
 	expect(t, srv, tok("imbot.register", "CODE=sup&TYPE=S&PROPERTIES[NAME]=Sup&EVENT_HANDLER="+url.QueryEscape(hookURL)), 200, ok(`101`))
 	expect(t, srv, tok("imbot.register", "CODE=plain&PROPERTIES[NAME]=Plain&EVENT_HANDLER="+url.QueryEscape(hookURL)), 200, ok(`102`))

@@ -24,7 +24,9 @@ func errCantEdit() *core.APIError {
 	return forbidden("CANT_EDIT_MESSAGE", "Time has expired for modification or you don't have access")
 }
 
-func errMessageID() *core.APIError { return methodError("MESSAGE_ID_ERROR", "Message ID can't be empty") }
+func errMessageID() *core.APIError {
+	return methodError("MESSAGE_ID_ERROR", "Message ID can't be empty")
+}
 
 // isDialogID is Bitrix\Im\Common::isDialogId for the forms chatemu knows:
 // a user id or chatNNN.
