@@ -74,17 +74,8 @@ func (rp richParam) update(a args, p *portal, dst *json.RawMessage) error {
 // item with TEXT and an action (COMMAND, LINK, ACTION, APP_ID), at least
 // one.
 func validMenu(data any) bool {
-	var items []any
-	switch t := data.(type) {
-	case map[string]any:
-		list, ok := t["ITEMS"].([]any)
-		if !ok {
-			return false
-		}
-		items = list
-	case []any:
-		items = t
-	default:
+	items, ok := itemsOf(data, "ITEMS")
+	if !ok {
 		return false
 	}
 	for _, it := range items {
