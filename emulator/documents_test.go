@@ -89,6 +89,11 @@ func exerciseAll(t *testing.T, base string) {
 		{"POST", "/rest/1/abc/imbot.chat.updateAvatar", "application/x-www-form-urlencoded", "CLIENT_ID=chatemu&CHAT_ID=13&AVATAR=" + url.QueryEscape(onePixelGIF)},
 		{"POST", "/rest/1/abc/imopenlines.bot.session.transfer", "application/x-www-form-urlencoded", "CLIENT_ID=chatemu&CHAT_ID=12&USER_ID=12&LEAVE=N"},
 		{"POST", "/rest/1/abc/imopenlines.bot.session.message.send", "application/x-www-form-urlencoded", "CLIENT_ID=chatemu&CHAT_ID=12&NAME=WELCOME"},
+		{"POST", "/rest/1/abc/imbot.register", "application/x-www-form-urlencoded",
+			"CLIENT_ID=hooked&CODE=echo&PROPERTIES[NAME]=Echo&EVENT_HANDLER=" + url.QueryEscape("http://127.0.0.1:1/events")},
+		{"POST", "/rest/1/abc/imbot.command.register", "application/x-www-form-urlencoded",
+			"CLIENT_ID=chatemu&BOT_ID=39&COMMAND=echo&LANG[0][TITLE]=Echo&EVENT_COMMAND_ADD=" + url.QueryEscape("http://127.0.0.1:1/cmd")},
+		{"POST", "/rest/1/abc/imbot.message.add", "application/x-www-form-urlencoded", "CLIENT_ID=chatemu&DIALOG_ID=2&MESSAGE=hi&KEYBOARD[0][TEXT]=Y&KEYBOARD[0][COMMAND]=echo"},
 		{"POST", "/imbachat/v1/widget/imba_rooms", "application/x-www-form-urlencoded", "imba_id=209&login=admin&password=admin&users_ids[0]=42"},
 		{"POST", "/imbachat/v2/627/send_msg", "application/x-www-form-urlencoded", "password=secret_key&user_id=1&room_id=1536&message=hi"},
 		{"POST", "/_emulator/imbox/1/conversations", "application/json", `{"conversationID":"V77","page":"https://x.example/","visitor":{"user_city":"X"}}`},
@@ -134,7 +139,7 @@ func TestEveryStoredDocumentPassesTheChecks(t *testing.T) {
 		kinds[strings.Join(parts[:len(parts)-1], ":")] = true
 	}
 	for _, want := range []string{"bitrix24:bucket", "bitrix24:token", "bitrix24:refresh", "bitrix24:default:netlimit:000000000101",
-		"bitrix24:default:message", "bitrix24:default:bot", "bitrix24:default:line", "bitrix24:default:session", "bitrix24:portal",
+		"bitrix24:default:message", "bitrix24:default:bot", "bitrix24:default:command", "bitrix24:default:chat", "bitrix24:default:line", "bitrix24:default:session", "bitrix24:portal",
 		"bitrix24:limited:user", "imbachat:widget", "imbachat:user", "imbachat:room", "imbachat:message",
 		"imbox:account", "imbox:agent", "imbox:pagefilter", "imbox:conversation", "imbox:message"} {
 		if !kinds[want] {

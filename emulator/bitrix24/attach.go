@@ -86,6 +86,19 @@ func encodedSize(data any) int {
 	return b.Len() - 1
 }
 
+// itemsOf is the list a structured parameter holds: {key: [...]} or the
+// bare list.
+func itemsOf(data any, key string) ([]any, bool) {
+	switch t := data.(type) {
+	case map[string]any:
+		list, ok := t[key].([]any)
+		return list, ok
+	case []any:
+		return t, true
+	}
+	return nil, false
+}
+
 // attachBlocks are the block kinds an attachment may hold.
 var attachBlocks = []string{"MESSAGE", "LINK", "USER", "GRID", "IMAGE", "FILE", "DELIMITER"}
 
@@ -94,17 +107,8 @@ var attachBlocks = []string{"MESSAGE", "LINK", "USER", "GRID", "IMAGE", "FILE", 
 // COLOR or COLOR_TOKEN beside it) or the bare list of blocks, with at least
 // one well-formed block.
 func validAttach(data any) bool {
-	var blocks []any
-	switch t := data.(type) {
-	case map[string]any:
-		list, ok := t["BLOCKS"].([]any)
-		if !ok {
-			return false
-		}
-		blocks = list
-	case []any:
-		blocks = t
-	default:
+	blocks, ok := itemsOf(data, "BLOCKS")
+	if !ok {
 		return false
 	}
 	good := 0
@@ -179,19 +183,7 @@ func validLink(v any) bool {
 
 // keyboardButtons returns a KEYBOARD's buttons: {"BUTTONS": [...]}, or a
 // bare list the server wraps in BUTTONS.
-func keyboardButtons(data any) ([]any, bool) {
-	switch t := data.(type) {
-	case map[string]any:
-		if b, ok := t["BUTTONS"]; ok {
-			list, isList := b.([]any)
-			return list, isList
-		}
-		return nil, false
-	case []any:
-		return t, true
-	}
-	return nil, false
-}
+func keyboardButtons(data any) ([]any, bool) { return itemsOf(data, "BUTTONS") }
 
 // validKeyboard reports whether data is a keyboard the server accepts
 // (Im\Bot\Keyboard::getKeyboardByJson): at least one button with TEXT and

@@ -22,6 +22,9 @@ const (
 	entityChars     = 255   // b_im_chat.ENTITY_ID, ENTITY_DATA_1..3
 	textBytes       = 65535 // TEXT: chat descriptions, messages, greetings
 	nameChars       = 50    // b_user.NAME, LAST_NAME: users and bots
+	commandChars    = 255   // b_im_command.COMMAND
+	urlChars        = 2048  // handler URLs (b_rest_event.EVENT_HANDLER)
+	propertyChars   = 255   // a bot's other PROPERTIES (b_user columns)
 )
 
 // cutChars is PHP's mb_substr($s, 0, n).
@@ -134,7 +137,8 @@ func (p *portal) within() error {
 	}
 	for i, a := range p.Apps {
 		fs = append(fs, chars(fmt.Sprintf("apps.%d.client_id", i), a.ClientID, credentialChars),
-			chars(fmt.Sprintf("apps.%d.client_secret", i), a.ClientSecret, credentialChars))
+			chars(fmt.Sprintf("apps.%d.client_secret", i), a.ClientSecret, credentialChars),
+			chars(fmt.Sprintf("apps.%d.application_token", i), a.ApplicationToken, credentialChars))
 		fs = append(fs, scopeFields(fmt.Sprintf("apps.%d.scopes", i), a.Scopes)...)
 	}
 	return overBound(fs...)
@@ -174,12 +178,25 @@ func (u *user) within() error {
 }
 
 func (b *bot) within() error {
-	return overBound(chars("portal", b.Portal, credentialChars), chars("code", b.Code, botCodeChars),
+	fs := []textField{chars("portal", b.Portal, credentialChars), chars("code", b.Code, botCodeChars),
 		chars("name", b.Name, nameChars), chars("client_id", b.ClientID, credentialChars), chars("type", b.Type, credentialChars),
-		chars("network_code", b.NetworkCode, credentialChars))
+		chars("network_code", b.NetworkCode, credentialChars), chars("last_name", b.LastName, nameChars),
+		chars("color", b.Color, propertyChars), chars("email", b.Email, propertyChars), chars("birthday", b.Birthday, propertyChars),
+		chars("work_position", b.WorkPosition, propertyChars), chars("www", b.WWW, propertyChars),
+		chars("gender", b.Gender, propertyChars)}
+	for name, h := range b.Handlers {
+		if !isBotEvent(name) {
+			return fmt.Errorf("handlers: %q is not a bot event", name)
+		}
+		fs = append(fs, chars("handlers."+name+".url", h.URL, urlChars))
+	}
+	return overBound(fs...)
 }
 
 func (c *chat) within() error {
+	if len(c.Pair) != 0 && len(c.Pair) != 2 {
+		return fmt.Errorf("pair: a private dialog has two users, got %d", len(c.Pair))
+	}
 	fs := []textField{chars("portal", c.Portal, credentialChars), chars("type", c.Type, credentialChars),
 		chars("title", c.Title, titleChars), octets("description", c.Description, textBytes), chars("color", c.Color, colorChars),
 		chars("entity_type", c.EntityType, entityTypeChars), chars("entity_id", c.EntityID, entityChars),
@@ -192,9 +209,13 @@ func (c *chat) within() error {
 }
 
 func (m *message) within() error {
+	if len(m.Likes) > maxLikes {
+		return fmt.Errorf("likes: at most %d, got %d", maxLikes, len(m.Likes))
+	}
 	return overBound(chars("portal", m.Portal, credentialChars), chars("kind", m.Kind, credentialChars),
 		octets("text", m.Text, textBytes), octets("attach", string(m.Attach), attachBytes),
-		octets("keyboard", string(m.Keyboard), attachBytes))
+		octets("keyboard", string(m.Keyboard), attachBytes), octets("menu", string(m.Menu), attachBytes),
+		chars("template_id", m.TemplateID, credentialChars))
 }
 
 func (l *openLine) within() error {
@@ -209,4 +230,10 @@ func (s *session) within() error {
 			chars(fmt.Sprintf("history.%d.to", i), e.To, credentialChars))
 	}
 	return overBound(fs...)
+}
+
+func (k *command) within() error {
+	return overBound(chars("portal", k.Portal, credentialChars), chars("client_id", k.ClientID, credentialChars),
+		chars("command", k.Command, commandChars), octets("lang", string(k.Lang), attachBytes),
+		chars("handler.url", k.Handler.URL, urlChars))
 }

@@ -8,16 +8,15 @@ import (
 	"github.com/chatemu/chatemu/internal/state"
 )
 
-// chat returns a copy of a portal's chat, nil when there is none.
+// chat returns a copy of a portal's group chat (a closed, open or
+// open-line chat), nil when there is none: a private dialog is no chat to
+// the imbot.chat.* methods (dialogs.go).
 func (m *model) chat(portal string, id int64) *chat {
-	if id <= 0 {
+	c := m.anyChat(portal, id)
+	if c == nil || c.Type == chatTypePrivate {
 		return nil
 	}
-	c, ok := m.chats.Get(scoped{portal, id})
-	if !ok {
-		return nil
-	}
-	return &c
+	return c
 }
 
 // chatIDOf reads the chat a method names: DIALOG_ID ("chatNNN") replaces
@@ -99,6 +98,7 @@ func (s *Service) chatAdd(c *call) (any, error) {
 		return nil, methodError("USERS_EMPTY", "No chat participants")
 	}
 	var id int64
+	var ev *events
 	err := s.m.db.Update(func(tx *state.Tx) error {
 		b, err := botOf(c)
 		if err != nil {
@@ -154,12 +154,25 @@ func (s *Service) chatAdd(c *call) (any, error) {
 		}
 		s.m.setMembers(tx, portal, id, members)
 		s.m.chats.Put(tx, *ch)
+		ev = s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now)
+		s.botsJoined(ev, ch, members, c.p.UserID, false)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	ev.flush(c.req.Outbox())
 	return id, nil
+}
+
+// botsJoined sends ONIMBOTJOINCHAT to each bot of ids, which joined ch,
+// added by user.
+func (s *Service) botsJoined(ev *events, ch *chat, ids []int64, user int64, hideHistory bool) {
+	for _, id := range ids {
+		if b, ok := s.m.bots.Get(scoped{ch.Portal, id}); ok {
+			ev.joined(&b, ch, user, hideHistory)
+		}
+	}
 }
 
 func containsID(ids []int64, id int64) bool {

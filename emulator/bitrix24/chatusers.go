@@ -45,6 +45,7 @@ func (s *Service) chatUserList(c *call) (any, error) {
 // general chat, a chat closed to new members (ACCESS_ERROR "It is
 // forbidden to add users to this chat", 403), the bot, the addition.
 // HIDE_HISTORY (Y/N) is accepted; the emulator keeps no history to hide.
+// Bots added get ONIMBOTJOINCHAT (ACCESS_HISTORY 0 with HIDE_HISTORY=Y).
 func (s *Service) chatUserAdd(c *call) (any, error) {
 	a := c.args()
 	id, err := chatIDOf(a)
@@ -55,7 +56,8 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 	if v := a.value("USERS"); v.IsTree() || (v != nil && !v.IsTree() && isJSONArrayText(v.String())) {
 		users, _ = idList(v)
 	}
-	return true, s.m.db.Update(func(tx *state.Tx) error {
+	var ev *events
+	err = s.m.db.Update(func(tx *state.Tx) error {
 		ch := s.m.chat(c.p.Portal.Name, id)
 		if err := generalChat(ch); err != nil {
 			return err
@@ -71,7 +73,7 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 		if !s.m.isMember(ch, b.ID) {
 			return refused
 		}
-		added := 0
+		var added []int64
 		for _, uid := range users {
 			if uid <= 0 || s.m.isMember(ch, uid) {
 				continue
@@ -80,13 +82,20 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 				continue
 			}
 			s.m.addMember(tx, ch, uid)
-			added++
+			added = append(added, uid)
 		}
-		if added == 0 {
+		if len(added) == 0 {
 			return refused
 		}
+		ev = s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now)
+		s.botsJoined(ev, ch, added, c.p.UserID, a.str("HIDE_HISTORY") == "Y")
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	ev.flush(c.req.Outbox())
+	return true, nil
 }
 
 func isJSONArrayText(s string) bool {

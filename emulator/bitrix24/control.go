@@ -25,6 +25,11 @@ func (s *Service) ControlRoutes() []core.ControlRoute {
 		{Name: "chat.session.answer", Methods: post, Path: "/portals/{portal}/chats/{id}/session/answer", Handler: withVars(s.controlAnswer)},
 		{Name: "sessions.start", Methods: post, Path: "/portals/{portal}/sessions", Handler: withVars(s.controlStartSession)},
 		{Name: "user.messages", Methods: get, Path: "/portals/{portal}/users/{id}/messages", Handler: withVars(s.controlUserMessages)},
+		{Name: "dialog.messages", Methods: get, Path: "/portals/{portal}/dialogs/{dialog}/messages", Handler: withVars(s.controlDialogMessages)},
+		{Name: "dialog.write", Methods: post, Path: "/portals/{portal}/dialogs/{dialog}/messages", Handler: withVars(s.controlWrite)},
+		{Name: "message.edit", Methods: []string{http.MethodPut}, Path: "/portals/{portal}/messages/{id}", Handler: withVars(s.controlEdit)},
+		{Name: "message.delete", Methods: []string{http.MethodDelete}, Path: "/portals/{portal}/messages/{id}", Handler: withVars(s.controlDelete)},
+		{Name: "message.command", Methods: post, Path: "/portals/{portal}/messages/{id}/command", Handler: withVars(s.controlPress)},
 	}
 }
 
@@ -154,7 +159,7 @@ func (s *Service) controlStartSession(r *http.Request, vars map[string]string) (
 	if body.LineID <= 0 || body.ClientID <= 0 {
 		return nil, badRequest(`send {"line_id": <open line id>, "client_id": <user id>, "text": "<first message, optional>"}`)
 	}
-	ss, err := s.StartSession(vars["portal"], body.LineID, body.ClientID, body.Text)
+	ss, err := s.StartSession(outboxOf(r), vars["portal"], body.LineID, body.ClientID, body.Text)
 	if err != nil {
 		return nil, err
 	}

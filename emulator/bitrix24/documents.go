@@ -56,6 +56,10 @@ type app struct {
 	Scopes       []string `json:"scopes"`
 	// TokenLifetime is how long refreshed access tokens live (seconds).
 	TokenLifetime int64 `json:"token_lifetime"`
+	// ApplicationToken is the application_token of the app's events
+	// (what ONAPPINSTALL hands a real application); empty: derived from
+	// the portal and the client id (appToken).
+	ApplicationToken string `json:"application_token,omitempty"`
 }
 
 func (p *portal) app(clientID string) *app {
@@ -91,6 +95,12 @@ type accessToken struct {
 	ClientID     string    `json:"client_id"`
 	UserID       int64     `json:"user_id"`
 	ExpiresAt    time.Time `json:"expires_at"`
+	// Event marks a token minted for the auth blocks of bot events: it is
+	// handed out again while it lives long enough (events.go).
+	Event bool `json:"event,omitempty"`
+	// Replaces is the event token this one replaced (deleted when this one
+	// is replaced in turn).
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // refreshToken is an OAuth refresh token; it is spent by one refresh.
@@ -128,6 +138,48 @@ type bot struct {
 	// NetworkCode is set on the bots imopenlines.network.join creates: the
 	// code of the open line they speak for.
 	NetworkCode string `json:"network_code,omitempty"`
+	// Webhook marks a bot registered through an incoming webhook (the
+	// server's APP_ID "custom"+CLIENT_ID): its events carry no OAuth tokens
+	// and its handler URLs end in CLIENT_ID.
+	Webhook bool `json:"webhook,omitempty"`
+	// The PROPERTIES of imbot.register and imbot.update besides NAME.
+	LastName     string `json:"last_name,omitempty"`
+	Color        string `json:"color,omitempty"`
+	Email        string `json:"email,omitempty"`
+	Birthday     string `json:"birthday,omitempty"`
+	WorkPosition string `json:"work_position,omitempty"`
+	WWW          string `json:"www,omitempty"`
+	Gender       string `json:"gender,omitempty"`
+	// Handlers are the event handlers bound for the bot's application, by
+	// event name (ONIMBOTMESSAGEADD, ...); a map shared by row copies:
+	// replaced, never changed in place.
+	Handlers map[string]handler `json:"handlers,omitempty"`
+}
+
+// handler is one bound event handler: the handler row's id (the events'
+// event_handler_id) and its URL.
+type handler struct {
+	ID  int64  `json:"id"`
+	URL string `json:"url"`
+}
+
+// fullName is the bot's name as user lists show it.
+func (b *bot) fullName() string { return strings.TrimSpace(b.Name + " " + b.LastName) }
+
+// command is a bot's slash command (imbot.command.register).
+type command struct {
+	ID       int64  `json:"id"`
+	Portal   string `json:"portal"`
+	BotID    int64  `json:"bot_id"`
+	ClientID string `json:"client_id"`
+	Webhook  bool   `json:"webhook,omitempty"`
+	Command  string `json:"command"`
+	Common   bool   `json:"common,omitempty"`
+	Hidden   bool   `json:"hidden,omitempty"`
+	Extranet bool   `json:"extranet_support,omitempty"`
+	// Lang is the command's LANG list as sent (JSON).
+	Lang    json.RawMessage `json:"lang,omitempty"`
+	Handler handler         `json:"handler"`
 }
 
 // Chat types as imbot.dialog.get names them.
@@ -135,6 +187,9 @@ const (
 	chatTypeChat  = "chat"  // closed group chat, message type C
 	chatTypeOpen  = "open"  // open chat, message type O
 	chatTypeLines = "lines" // open-line dialog, message type L
+	// chatTypePrivate is a private dialog of two users (message type P),
+	// which the imbot.chat.* methods do not see (dialogs.go).
+	chatTypePrivate = "private"
 )
 
 // locks are the chat actions a chat forbids (Bitrix24's chat
@@ -181,6 +236,8 @@ type chat struct {
 	CreatedAt     time.Time `json:"created_at"`
 	LastMessageID int64     `json:"last_message_id"`
 	MessageCount  int       `json:"message_count"`
+	// Pair are the two users of a private dialog (type private).
+	Pair []int64 `json:"pair,omitempty"`
 }
 
 // chatMember makes user UserID a member of chat ChatID; Order is its
@@ -214,6 +271,13 @@ type message struct {
 	Keyboard   json.RawMessage `json:"keyboard,omitempty"`
 	URLPreview bool            `json:"url_preview"`
 	Date       time.Time       `json:"date"`
+	Menu       json.RawMessage `json:"menu,omitempty"`
+	System     bool            `json:"system,omitempty"`
+	Edited     bool            `json:"edited,omitempty"`
+	// Likes are the users who like the message, in the order they did.
+	Likes []int64 `json:"likes,omitempty"`
+	// TemplateID is the client's id of the message (events' TEMPLATE_ID).
+	TemplateID string `json:"template_id,omitempty"`
 }
 
 // openLine is an open line (Open Channel): the connector page's 32-character
@@ -356,6 +420,8 @@ func checkScoped(parts []string, raw []byte) error {
 		return documentWithin(raw, (*openLine).within)
 	case kindSession:
 		return documentWithin(raw, (*session).within)
+	case kindCommand:
+		return documentWithin(raw, (*command).within)
 	}
 	return core.ErrUnknownDocument
 }

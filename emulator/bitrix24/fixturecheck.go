@@ -214,7 +214,8 @@ func (c *sectionCheck) portal(fp *fixturePortal, at string) {
 			c.add(path+"/client_id", "application %q is already defined at %s", a.ClientID, prev)
 		}
 		apps[a.ClientID] = path
-		c.text(path, chars("client_id", a.ClientID, credentialChars), chars("client_secret", a.ClientSecret, credentialChars))
+		c.text(path, chars("client_id", a.ClientID, credentialChars), chars("client_secret", a.ClientSecret, credentialChars),
+			chars("application_token", a.ApplicationToken, credentialChars))
 		c.scopes(path, a.Scopes)
 	}
 	for i, ft := range fp.Tokens {
@@ -250,7 +251,11 @@ func (c *sectionCheck) portal(fp *fixturePortal, at string) {
 	}
 	for i, fb := range fp.Bots {
 		path := fmt.Sprintf("%s/bots/%d", at, i)
-		c.text(path, chars("code", fb.Code, botCodeChars), chars("name", fb.Name, nameChars), chars("client_id", fb.ClientID, credentialChars))
+		c.text(path, chars("code", fb.Code, botCodeChars), chars("name", fb.Name, nameChars), chars("client_id", fb.ClientID, credentialChars),
+			chars("last_name", fb.LastName, nameChars), chars("event_handler", fb.EventHandler, urlChars),
+			chars("event_message_add", fb.EventMessageAdd, urlChars), chars("event_message_update", fb.EventMessageUpdate, urlChars),
+			chars("event_message_delete", fb.EventMessageDelete, urlChars), chars("event_welcome_message", fb.EventWelcome, urlChars),
+			chars("event_bot_delete", fb.EventBotDelete, urlChars))
 		if c.m.users.Has(scoped{p.name, fb.ID}) {
 			c.add(path+"/id", "bot %d has the id of user %d of portal %q (bots are users: one id each)", fb.ID, fb.ID, p.name)
 		}

@@ -68,9 +68,45 @@ type fixtureBot struct {
 	ID       int64  `json:"id"`
 	Code     string `json:"code"`
 	Name     string `json:"name"`
+	LastName string `json:"last_name"`
 	ClientID string `json:"client_id"`
 	Type     string `json:"type"`
 	OpenLine bool   `json:"openline"`
+	// Webhook plays a bot registered through an incoming webhook.
+	Webhook bool `json:"webhook"`
+	// The handler URLs, as imbot.register takes them (EventHandler for
+	// all five).
+	EventHandler       string `json:"event_handler"`
+	EventMessageAdd    string `json:"event_message_add"`
+	EventMessageUpdate string `json:"event_message_update"`
+	EventMessageDelete string `json:"event_message_delete"`
+	EventWelcome       string `json:"event_welcome_message"`
+	EventBotDelete     string `json:"event_bot_delete"`
+}
+
+// handlers are the fixture bot's bound handlers: each URL given (a
+// webhook bot's with CLIENT_ID appended, as registration stores it), with
+// a new handler row id.
+func (fb *fixtureBot) handlers(tx *state.Tx, portal string) map[string]handler {
+	out := map[string]handler{}
+	for _, h := range []struct{ event, url string }{{evMessageAdd, fb.EventMessageAdd}, {evMessageUpdate, fb.EventMessageUpdate},
+		{evMessageDelete, fb.EventMessageDelete}, {evJoinChat, fb.EventWelcome}, {evBotDelete, fb.EventBotDelete}} {
+		u := h.url
+		if fb.EventHandler != "" {
+			u = fb.EventHandler
+		}
+		if u == "" {
+			continue
+		}
+		if fb.Webhook {
+			u = withClientID(u, fb.ClientID)
+		}
+		out[h.event] = handler{ID: tx.Next(seqName(portal, kindHandler)), URL: u}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 type fixtureRestrictions struct {
@@ -226,7 +262,8 @@ func (m *model) applyPortal(tx *state.Tx, fp *fixturePortal, at string, now time
 		m.users.Put(tx, u)
 	}
 	for _, fb := range fp.Bots {
-		b := bot{ID: fb.ID, Portal: p.Name, Code: fb.Code, Name: fb.Name, ClientID: fb.ClientID, Type: fb.Type, OpenLine: fb.OpenLine}
+		b := bot{ID: fb.ID, Portal: p.Name, Code: fb.Code, Name: fb.Name, LastName: fb.LastName, ClientID: fb.ClientID, Type: fb.Type,
+			OpenLine: fb.OpenLine || fb.Type == "O", Webhook: fb.Webhook, Handlers: fb.handlers(tx, p.Name)}
 		if b.Type == "" {
 			b.Type = "B"
 		}

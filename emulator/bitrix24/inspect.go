@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatemu/chatemu/internal/core"
+	"github.com/chatemu/chatemu/internal/outbound"
 	"github.com/chatemu/chatemu/internal/state"
 )
 
@@ -44,7 +45,7 @@ type AvatarView struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// MessageView is a message a bot or an open line posted.
+// MessageView is a message a bot, an open line or a person posted.
 type MessageView struct {
 	ID         int64           `json:"id"`
 	Kind       string          `json:"kind"`       // chat, welcome or network
@@ -56,6 +57,10 @@ type MessageView struct {
 	Keyboard   json.RawMessage `json:"keyboard,omitempty"`
 	URLPreview bool            `json:"url_preview"`
 	Date       time.Time       `json:"date"`
+	Menu       json.RawMessage `json:"menu,omitempty"`
+	System     bool            `json:"system,omitempty"`
+	Edited     bool            `json:"edited,omitempty"`
+	Likes      []int64         `json:"likes,omitempty"`
 }
 
 // SessionView is an open-line session: who holds the dialog now.
@@ -103,7 +108,8 @@ func (c *chat) view(members []int64) *ChatView {
 
 func (m *message) view() MessageView {
 	return MessageView{ID: m.ID, Kind: m.Kind, ChatID: m.ChatID, ToUserID: m.ToUserID, AuthorID: m.AuthorID, Text: m.Text,
-		Attach: m.Attach, Keyboard: m.Keyboard, URLPreview: m.URLPreview, Date: m.Date}
+		Attach: m.Attach, Keyboard: m.Keyboard, URLPreview: m.URLPreview, Date: m.Date, Menu: m.Menu, System: m.System, Edited: m.Edited,
+		Likes: m.Likes}
 }
 
 func (ss *session) view() *SessionView {
@@ -133,7 +139,7 @@ func (s *Service) Portals() ([]string, error) {
 func (s *Service) Chat(portal string, id int64) (*ChatView, error) {
 	var out *ChatView
 	err := s.m.db.View(func() error {
-		c := s.m.chat(portal, id)
+		c := s.m.anyChat(portal, id)
 		if c == nil {
 			return notFound("portal %s has no chat %d", portal, id)
 		}
@@ -198,10 +204,14 @@ func (s *Service) Session(portal string, chatID int64) (*SessionView, error) {
 
 // StartSession plays a person writing to an open line: a new open-line
 // chat with the client and the line's bot, and a session the bot holds.
-// text, when not empty, is the client's first message.
-func (s *Service) StartSession(portal string, lineID, clientID int64, text string) (*SessionView, error) {
+// text, when not empty, is the client's first message. The line's bot gets
+// ONIMBOTJOINCHAT, then ONIMBOTMESSAGEADD for the first message; the
+// deliveries go to o (its origin is where their endpoints point), which
+// the caller submits.
+func (s *Service) StartSession(o *outbound.Outbox, portal string, lineID, clientID int64, text string) (*SessionView, error) {
 	now := s.deps.Clock.Now()
 	var out *SessionView
+	var ev *events
 	err := s.m.db.Update(func(tx *state.Tx) error {
 		l, ok := s.m.lines.Get(scoped{portal, lineID})
 		if !ok {
@@ -224,10 +234,10 @@ func (s *Service) StartSession(portal string, lineID, clientID int64, text strin
 			members = []int64{l.BotID, clientID}
 		}
 		s.m.setMembers(tx, portal, chatID, members)
-		if text != "" {
-			s.m.postMessage(tx, ch, &message{Kind: messageChat, AuthorID: clientID, Text: text, URLPreview: true}, now)
-		}
 		s.m.chats.Put(tx, *ch)
+		p := s.m.portal(portal)
+		ev = s.newEvents(tx, p, originOf(o), now)
+		s.botsJoined(ev, ch, members, clientID, false)
 		id := tx.Next(seqName(portal, kindSession))
 		ss := &session{ID: id, Portal: portal, ChatID: chatID, LineID: l.ID, ClientID: clientID, Status: sessionBot,
 			OperatorID: l.BotID, BotID: l.BotID, StartedAt: now}
@@ -235,11 +245,20 @@ func (s *Service) StartSession(portal string, lineID, clientID int64, text strin
 			ss.Status, ss.QueueID = sessionQueue, l.ID
 		}
 		ss.record(now, "start", clientID, "")
-		out = ss.view()
 		s.m.sessions.Put(tx, *ss)
+		if text != "" {
+			s.post(tx, ev, ch, &message{Kind: messageChat, AuthorID: clientID, Text: text, URLPreview: true}, false)
+		}
+		if cur := s.m.currentSession(portal, chatID); cur != nil {
+			out = cur.view()
+		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	ev.flush(o)
+	return out, nil
 }
 
 // AnswerSession plays an operator accepting a dialog (after a transfer, or

@@ -1,7 +1,6 @@
 package bitrix24
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -137,28 +136,12 @@ func (s *Service) networkMessageAdd(c *call) (any, error) {
 		}
 		m := &message{Kind: messageNetwork, ToUserID: to, AuthorID: nb.ID, Text: cutBytes(text, textBytes),
 			URLPreview: a.str("URL_PREVIEW") != "N"}
-		if a.isSet("ATTACH") && !a.empty("ATTACH") {
-			data := plainParam(a.value("ATTACH"))
-			if !validAttach(data) {
-				return methodError("ATTACH_ERROR", "Incorrect attach params")
-			}
-			if oversize(c.p.Portal, data) {
-				return methodError("ATTACH_OVERSIZE", "You have exceeded the maximum allowable size of attach")
-			}
-			m.Attach, _ = json.Marshal(data)
+		var err error
+		if m.Attach, err = attachParam.read(a, c.p.Portal); err != nil {
+			return err
 		}
-		if a.isSet("KEYBOARD") && !a.empty("KEYBOARD") {
-			data := plainParam(a.value("KEYBOARD"))
-			if !validKeyboard(data) {
-				return methodError("KEYBOARD_ERROR", "Incorrect keyboard params")
-			}
-			if oversize(c.p.Portal, data) {
-				if strict {
-					return methodError("KEYBOARD_ERROR", "Incorrect keyboard params")
-				}
-				return methodError("KEYBOARD_OVERSIZE", "You have exceeded the maximum allowable size of keyboard")
-			}
-			m.Keyboard, _ = json.Marshal(data)
+		if m.Keyboard, err = keyboardParam.read(a, c.p.Portal); err != nil {
+			return err
 		}
 		if recipient := s.m.lookupMember(portal, to); !recipient.exists || recipient.bot || !recipient.active {
 			return methodError("WRONG_REQUEST", "Message isn't added")

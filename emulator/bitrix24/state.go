@@ -64,6 +64,7 @@ type model struct {
 	messages  *state.Table[scoped, message]
 	lines     *state.Table[scoped, openLine]
 	sessions  *state.Table[scoped, session]
+	commands  *state.Table[scoped, command]
 	index     *state.Table[struct{}, portalIndex]
 	portals   *state.Table[string, portal]
 	buckets   *state.Table[string, bucket]
@@ -89,6 +90,31 @@ type model struct {
 	linesByCode map[codeID][]int64
 	// chatSessions are session ids by chat, in id order.
 	chatSessions map[scoped][]int64
+	// privateChats are the private dialogs by their two users.
+	privateChats map[pairID]int64
+	// botCommands are command ids by bot, in id order.
+	botCommands map[scoped][]int64
+	// eventTokens are the live tokens minted for events, by owner.
+	eventTokens map[tokenOwner]string
+}
+
+// pairID names a private dialog by its users, the lower id first.
+type pairID struct {
+	portal string
+	lo, hi int64
+}
+
+func pairOf(portal string, a, b int64) pairID {
+	if a > b {
+		a, b = b, a
+	}
+	return pairID{portal, a, b}
+}
+
+// tokenOwner is whom an event token acts for.
+type tokenOwner struct {
+	portal, clientID string
+	user             int64
 }
 
 // Document kinds.
@@ -99,6 +125,9 @@ const (
 	kindMessage = "message"
 	kindLine    = "line"
 	kindSession = "session"
+	kindCommand = "command"
+	// kindHandler names the sequence of event handler ids.
+	kindHandler = "handler"
 	// kindChatUser is a chat's member: "bitrix24:<portal>:chatuser:<chat id>:<user id>".
 	kindChatUser = "chatuser"
 	kindLimit    = "netlimit"
@@ -255,8 +284,12 @@ func newModel(log *state.Log) *model {
 	bspec.Index = m.indexBot
 	m.bots = state.NewTable(m.db, bspec)
 	cspec := scopedSpec(m, kindChat, kindChat, func(c *chat) (*string, *int64) { return &c.Portal, &c.ID })
-	cspec.Index = linkedBy(func() map[entityID][]int64 { return m.chatsByEntity },
+	byEntity := linkedBy(func() map[entityID][]int64 { return m.chatsByEntity },
 		func(c *chat) (entityID, int64) { return entityID{c.Portal, c.EntityType, c.EntityID}, c.ID })
+	cspec.Index = func(old, nv *chat) {
+		byEntity(old, nv)
+		m.indexPrivate(old, nv)
+	}
 	m.chats = state.NewTable(m.db, cspec)
 	mspec := scopedSpec(m, kindMessage, kindMessage, func(x *message) (*string, *int64) { return &x.Portal, &x.ID })
 	mspec.Index = func(old, nv *message) {
@@ -283,6 +316,10 @@ func newModel(log *state.Log) *model {
 	sspec.Index = linkedBy(func() map[scoped][]int64 { return m.chatSessions },
 		func(x *session) (scoped, int64) { return scoped{x.Portal, x.ChatID}, x.ID })
 	m.sessions = state.NewTable(m.db, sspec)
+	kspec := scopedSpec(m, kindCommand, kindCommand, func(x *command) (*string, *int64) { return &x.Portal, &x.ID })
+	kspec.Index = linkedBy(func() map[scoped][]int64 { return m.botCommands },
+		func(x *command) (scoped, int64) { return scoped{x.Portal, x.BotID}, x.ID })
+	m.commands = state.NewTable(m.db, kspec)
 	m.index = state.NewTable(m.db, state.TableSpec[struct{}, portalIndex]{
 		Owns: func(key string) bool { return key == portalIndexKey },
 		ID:   func(*portalIndex) struct{} { return struct{}{} },
@@ -306,6 +343,17 @@ func newModel(log *state.Log) *model {
 		Owns: func(key string) bool { return strings.HasPrefix(key, vendorName+":token:") },
 		ID:   func(t *accessToken) string { return t.Token },
 		Key:  tokenKey,
+		Index: func(old, nv *accessToken) {
+			if old != nil && old.Event {
+				k := tokenOwner{old.Portal, old.ClientID, old.UserID}
+				if m.eventTokens[k] == old.Token {
+					delete(m.eventTokens, k)
+				}
+			}
+			if nv != nil && nv.Event {
+				m.eventTokens[tokenOwner{nv.Portal, nv.ClientID, nv.UserID}] = nv.Token
+			}
+		},
 	})
 	m.refreshes = state.NewTable(m.db, state.TableSpec[string, refreshToken]{
 		Owns: func(key string) bool { return strings.HasPrefix(key, vendorName+":refresh:") },
@@ -326,6 +374,9 @@ func (m *model) clear() {
 	m.userMessages = map[scoped][]int64{}
 	m.linesByCode = map[codeID][]int64{}
 	m.chatSessions = map[scoped][]int64{}
+	m.privateChats = map[pairID]int64{}
+	m.botCommands = map[scoped][]int64{}
+	m.eventTokens = map[tokenOwner]string{}
 }
 
 // indexBot keeps chatBots and networkBots up to date.
