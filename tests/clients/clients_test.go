@@ -35,6 +35,14 @@ func TestTokenExpiredScenario(t *testing.T) {
 	runNode(t, emu, "token-expired.mjs")
 }
 
+// TestBotHandler runs a bot's event handler written with b24jssdk: it
+// registers, receives ONIMBOTMESSAGEADD for a person's message and answers
+// through the event's client_endpoint; the reply must be in the dialog.
+func TestBotHandler(t *testing.T) {
+	emu := testkit.StartTLS(t)
+	runNode(t, emu, "bot-handler.mjs")
+}
+
 // runNode runs a script of this directory with node against emu, after
 // installing the clients when they are missing; it skips without node or
 // with -short.

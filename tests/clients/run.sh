@@ -24,4 +24,8 @@ for _ in $(seq 1 300); do
 	sleep 0.1
 done
 cat "$work/chatemu.log"
-CHATEMU_URL="https://127.0.0.1:$port" NODE_EXTRA_CA_CERTS="$work/ca.pem" node "$here/flow.mjs"
+for script in flow.mjs bot-handler.mjs; do
+	# each script starts from the default fixtures (the flow spends the fixture token)
+	curl -fsS --cacert "$work/ca.pem" -X POST "https://127.0.0.1:$port/_emulator/reset" >/dev/null
+	CHATEMU_URL="https://127.0.0.1:$port" NODE_EXTRA_CA_CERTS="$work/ca.pem" node "$here/$script"
+done
