@@ -110,3 +110,25 @@ func readmeCurls(text string) (cmds, wants []string) {
 	}
 	return cmds, wants
 }
+
+// TestREADMEShowsTheTestedBot checks that the README's bot example is the
+// test testkit runs (testkit/readme_bot_test.go, from "func TestEchoBot"
+// on), so that the example a newcomer copies is known to pass.
+func TestREADMEShowsTheTestedBot(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../../testkit/readme_bot_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := string(src)
+	i := strings.Index(code, "func TestEchoBot")
+	if i < 0 {
+		t.Fatal("testkit/readme_bot_test.go has no TestEchoBot")
+	}
+	if fn := strings.TrimRight(code[i:], "\n"); !strings.Contains(string(readme), "```go\n"+fn+"\n```") {
+		t.Error("the README's bot example differs from testkit/readme_bot_test.go's TestEchoBot: copy the function into the README")
+	}
+}
