@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +30,9 @@ type deliveryTrigger struct {
 	setup func(base, handler string) error
 	// request builds the action n.
 	request func(base string, n int) *http.Request
-	// body is a delivery of the kind, for the direct baseline.
-	body        []byte
+	// body is a delivery of the kind, for the direct baseline (read after
+	// setup: a trigger may take it from a real delivery).
+	body        func() []byte
 	contentType string
 }
 
@@ -49,7 +54,63 @@ func deliveryTriggers() []deliveryTrigger {
 		}
 		return nil
 	}
+	b24Target := "2"
+	var b24Body []byte // the priming message's event, as sent
 	return []deliveryTrigger{{
+		name: "bitrix24 ONIMBOTMESSAGEADD (PHP form, event token)",
+		setup: func(base, handler string) error {
+			if err := do(jsonReq("POST", base+"/_emulator/reset", ""), 200); err != nil {
+				return err
+			}
+			if handler == "" {
+				b24Target = "2" // a person writing to a person: no bot, no event
+				return nil
+			}
+			form := url.Values{"CLIENT_ID": {"bench"}, "CODE": {"bench"}, "EVENT_HANDLER": {handler}, "PROPERTIES[NAME]": {"Bench"}}
+			r, _ := http.NewRequest("POST", base+"/rest/1/abc/imbot.register", strings.NewReader(form.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				return err
+			}
+			var answer struct{ Result int64 }
+			err = json.NewDecoder(resp.Body).Decode(&answer)
+			resp.Body.Close()
+			if err != nil || answer.Result == 0 {
+				return fmt.Errorf("imbot.register: %v %+v", err, answer)
+			}
+			b24Target = strconv.FormatInt(answer.Result, 10)
+			// The dialog's first message also raises ONIMBOTJOINCHAT: send it
+			// before the measured run, and let its deliveries finish.
+			if err := do(jsonReq("POST", base+"/_emulator/bitrix24/portals/default/dialogs/"+b24Target+"/messages", `{"from":1,"text":"hi"}`), 201); err != nil {
+				return err
+			}
+			for range 500 {
+				r, err := http.Get(base + "/_emulator/deliveries?event=ONIMBOTMESSAGEADD")
+				if err != nil {
+					return err
+				}
+				b, _ := io.ReadAll(r.Body)
+				r.Body.Close()
+				var list struct {
+					Deliveries []struct{ Body string }
+					Pending    int
+				}
+				if json.Unmarshal(b, &list) == nil && list.Pending == 0 && len(list.Deliveries) > 0 {
+					b24Body = []byte(list.Deliveries[0].Body)
+					return nil
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			return fmt.Errorf("the priming message's events were not delivered")
+		},
+		request: func(base string, n int) *http.Request {
+			return jsonReq("POST", base+"/_emulator/bitrix24/portals/default/dialogs/"+b24Target+"/messages",
+				fmt.Sprintf(`{"from":1,"text":"message %d"}`, n))
+		},
+		body:        func() []byte { return b24Body },
+		contentType: "application/x-www-form-urlencoded",
+	}, {
 		name: "imbox visitorMessage webhook (JSON)",
 		setup: func(base, handler string) error {
 			if err := do(jsonReq("POST", base+"/_emulator/reset", ""), 200); err != nil {
@@ -64,7 +125,9 @@ func deliveryTriggers() []deliveryTrigger {
 			return jsonReq("POST", base+"/_emulator/imbox/1/conversations/V900001/messages",
 				fmt.Sprintf(`{"sender":"visitor","message":"message %d"}`, n))
 		},
-		body:        []byte(`{"event":{"visitor":{"id":"ca8dae56-ce24-5330-b0ef-40bc5875fa5a"},"channel":"V900001","type":"visitorMessage","text":"message 1","timestamp":"2024-05-02T09:00:10.000Z"},"eventTime":"2024-05-02T12:00:00.000Z"}`),
+		body: func() []byte {
+			return []byte(`{"event":{"visitor":{"id":"ca8dae56-ce24-5330-b0ef-40bc5875fa5a"},"channel":"V900001","type":"visitorMessage","text":"message 1","timestamp":"2024-05-02T09:00:10.000Z"},"eventTime":"2024-05-02T12:00:00.000Z"}`)
+		},
 		contentType: "application/json",
 	}}
 }
@@ -128,10 +191,12 @@ func runDeliveries(cfg config, chatemuBin string) error {
 		if err := tr.setup(base, handlerURL); err != nil {
 			return fmt.Errorf("%s: %w", tr.name, err)
 		}
+		body := tr.body()
+		fmt.Fprintf(out, "<!-- %s: %d-byte deliveries -->\n", tr.name, len(body))
 		h.reset(n)
 		start = time.Now()
 		if err := spread(n, func(int) (*http.Request, error) {
-			r, _ := http.NewRequest("POST", handlerURL, bytes.NewReader(tr.body))
+			r, _ := http.NewRequest("POST", handlerURL, bytes.NewReader(body))
 			r.Header.Set("Content-Type", tr.contentType)
 			return r, nil
 		}, client); err != nil {
