@@ -159,3 +159,25 @@ func TestDeliveryRulesAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreliableDeliveriesScenario: the bundled scenario loses the first
+// Bitrix24 message event and lets the next through.
+func TestUnreliableDeliveriesScenario(t *testing.T) {
+	t.Parallel()
+	handler := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(handler.Close)
+	e, srv := start(t, emulator.Config{Seed: 7})
+	if status, body, _ := call(t, "POST", srv.URL+"/_emulator/scenarios", `{"name":"unreliable-deliveries"}`); status != 201 {
+		t.Fatalf("activate: %d %s", status, body)
+	}
+	for range 2 {
+		e.Deliveries().Submit(outbound.Delivery{Vendor: "bitrix24", Event: "ONIMBOTMESSAGEADD", URL: handler.URL})
+	}
+	list := waitJournal(t, e, 2)
+	if list[0].Outcome != "dropped" || list[0].Fault != "unreliable-deliveries/first message event lost" {
+		t.Errorf("first: %+v", list[0])
+	}
+	if list[1].Outcome != "delivered" {
+		t.Errorf("second: %+v", list[1])
+	}
+}

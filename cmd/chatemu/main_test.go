@@ -457,6 +457,18 @@ func TestValidateScenarioFiles(t *testing.T) {
 	if code := run([]string{"validate", bad}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "bad.json is not valid:\n  /rules/0/action") {
 		t.Errorf("bad scenario: exit %d %q", code, errOut.String())
 	}
+	delivery := filepath.Join(dir, "delivery.json")
+	os.WriteFile(delivery, []byte(`{"name":"lossy","rules":[{"match":{"vendor":"bitrix24","event":"ONIMBOTMESSAGEADD"},"trigger":{"times":1},"action":{"type":"drop"}},
+		{"match":{"event":"visitorMessage"},"action":{"type":"reorder","delay":"2s"}}]}`), 0o644)
+	if code := run([]string{"validate", delivery}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "delivery.json: valid") {
+		t.Errorf("delivery rules: exit %d %q %q", code, out.String(), errOut.String())
+	}
+	mixed := filepath.Join(dir, "mixed.json")
+	os.WriteFile(mixed, []byte(`{"name":"m","rules":[{"match":{"operation":"imbot.chat.add"},"action":{"type":"duplicate"}}]}`), 0o644)
+	errOut.Reset()
+	if code := run([]string{"validate", mixed}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "acts on deliveries, which match on vendor, event and tenant only, not operation") {
+		t.Errorf("a delivery rule matching an operation: exit %d %q", code, errOut.String())
+	}
 	bundled, _ := filepath.Glob("../../scenarios/*.json")
 	out.Reset()
 	if code := run(append([]string{"validate"}, bundled...), &out, &errOut); code != 0 || strings.Count(out.String(), ": valid") != len(bundled) || len(bundled) == 0 {
