@@ -230,7 +230,7 @@ func (s *Service) commandAnswer(c *call) (any, error) {
 		if !ok || !isBot || ch == nil || !s.m.isMember(ch, b.ID) {
 			return errNotAdded()
 		}
-		s.post(tx, s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now), ch, msg, false)
+		s.post(tx, s.callEvents(tx, c), ch, msg, false)
 		id = msg.ID
 		return nil
 	})

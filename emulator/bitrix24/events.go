@@ -3,6 +3,7 @@ package bitrix24
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,17 +57,47 @@ type events struct {
 	origin string
 	now    time.Time
 	out    []outbound.Delivery
+	// muted is set for a change made by a request from the event sender
+	// itself: its events are not sent (the loop guard, callEvents).
+	muted bool
+	log   *slog.Logger
 }
 
 // newEvents starts the events of a change to portal p made at now by a
 // request that reached chatemu at origin.
 func (s *Service) newEvents(tx *state.Tx, p *portal, origin string, now time.Time) *events {
-	return &events{m: s.m, random: s.deps.Random, tx: tx, p: p, origin: origin, now: now}
+	return &events{m: s.m, random: s.deps.Random, tx: tx, p: p, origin: origin, now: now, log: s.deps.Logger}
+}
+
+// fromEventSender reports whether r came from the portal's event sender
+// (its User-Agent): a bot's handler URL pointing at chatemu itself.
+func fromEventSender(r *http.Request) bool {
+	return r != nil && r.Header.Get("User-Agent") == eventUserAgent
+}
+
+// callEvents starts the events of a change REST call c makes. A call that
+// is itself an event delivery (a handler URL pointing at chatemu's REST)
+// raises none, so that no handler can feed itself events without end:
+// the portal's CYCLIC_CALL_LIMIT, reached at the first step.
+func (s *Service) callEvents(tx *state.Tx, c *call) *events {
+	ev := s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now)
+	ev.muted = fromEventSender(c.req.HTTP)
+	return ev
 }
 
 // flush hands the collected deliveries to o (nil: dropped).
 func (e *events) flush(o *outbound.Outbox) {
-	if e != nil && o != nil && len(e.out) > 0 {
+	if e == nil || len(e.out) == 0 {
+		return
+	}
+	if e.muted {
+		if e.log != nil {
+			e.log.Warn("bot events not sent: the request that caused them is an event delivery (a handler URL points at chatemu)",
+				"events", len(e.out), "first", e.out[0].Event)
+		}
+		return
+	}
+	if o != nil {
 		o.Add(e.out...)
 	}
 }
