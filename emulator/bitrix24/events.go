@@ -226,16 +226,17 @@ func (e *events) botBlock(b *bot) *outbound.Form {
 	return f
 }
 
-// userBlock is data[USER]: the user's fields, with the IS_* flags when
-// flags; empty (and so left out) for no user.
-func (e *events) userBlock(id int64, flags bool) *outbound.Form {
+// userBlock is data[USER]: the user's fields, WORK_POSITION when
+// position (not in ONIMCOMMANDADD's), the IS_* flags when flags; empty
+// (and so left out) for no user.
+func (e *events) userBlock(id int64, position, flags bool) *outbound.Form {
 	f := &outbound.Form{}
-	var first, last string
+	var first, last, work, gender string
 	var isBot, connector, extranet bool
 	if u, ok := e.m.users.Get(scoped{e.p.Name, id}); ok {
 		first, last, connector, extranet = u.Name, u.LastName, u.Connector, u.Extranet
 	} else if b, ok := e.m.bots.Get(scoped{e.p.Name, id}); ok {
-		first, last, isBot = b.Name, b.LastName, true
+		first, last, work, gender, isBot = b.Name, b.LastName, b.WorkPosition, b.Gender, true
 	} else {
 		return f
 	}
@@ -243,8 +244,10 @@ func (e *events) userBlock(id int64, flags bool) *outbound.Form {
 	f.Set("NAME", strings.TrimSpace(first+" "+last))
 	f.Set("FIRST_NAME", first)
 	f.Set("LAST_NAME", last)
-	f.Set("WORK_POSITION", "")
-	f.Set("GENDER", "")
+	if position {
+		f.Set("WORK_POSITION", work)
+	}
+	f.Set("GENDER", gender)
 	if flags {
 		f.Set("IS_BOT", yn(isBot))
 		f.Set("IS_CONNECTOR", yn(connector))
@@ -383,7 +386,7 @@ func (e *events) joined(b *bot, c *chat, user int64, hideHistory bool) {
 			p.Set("DIALOG_ID", dialogIDFor(c, b.ID))
 		}
 		p.Set("LANGUAGE", eventLanguage)
-		data.Set("USER", e.userBlock(user, false))
+		data.Set("USER", e.userBlock(user, true, false))
 	})
 }
 

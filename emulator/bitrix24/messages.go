@@ -65,7 +65,7 @@ func (s *Service) post(tx *state.Tx, ev *events, ch *chat, msg *message, opened 
 			}
 		}
 	}
-	if !s.commandTyped(ev, ch, msg) {
+	if !s.commandTyped(ev, ch, msg, prev) {
 		ev.messageAdded(ch, msg, prev)
 	}
 	// an open-line client's "0" ends the bot's session (bot.php onMessageAdd)
