@@ -1,12 +1,17 @@
 package bitrix24_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatemu/chatemu/emulator"
+	"github.com/chatemu/chatemu/testkit"
 )
 
 // TestSelfHandlerLoop: a bot whose ONIMBOTJOINCHAT handler is chatemu's
@@ -88,5 +93,72 @@ func TestEventSenderMuted(t *testing.T) {
 				t.Fatalf("the other action raised no event: %s", d.Body)
 			}
 		})
+	}
+}
+
+// TestHeldHandlerBlocksNoRequest: while a bot's handler holds its first
+// event unanswered, the REST calls that raise more events for it are
+// answered; the events follow, in order, once it lets go.
+func TestHeldHandlerBlocksNoRequest(t *testing.T) {
+	t.Parallel()
+	srv := testkit.Start(t, testkit.WithClock(fixedNow), testkit.WithEventTimeout(time.Minute))
+	release := make(chan struct{})
+	held := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(held.Close)
+	withHandler(t, srv, held.URL+"/b24")
+	var chats []string
+	for range 3 {
+		st, body := send(t, srv, req{path: hook("imbot.chat.add"), form: "CLIENT_ID=chatemu&BOT_ID=39&USERS[]=1&TITLE=x"})
+		if st != http.StatusOK {
+			t.Fatalf("imbot.chat.add: %d %s", st, body)
+		}
+		id, _, _ := strings.Cut(strings.TrimPrefix(body, `{"result":`), ",")
+		chats = append(chats, "chat"+id)
+	}
+	close(release)
+	joins := srv.WaitDeliveries(t, emulator.DeliveryFilter{Vendor: "bitrix24", Event: "ONIMBOTJOINCHAT"}, 3)
+	for i, d := range joins {
+		if d.Outcome != "delivered" || at(t, parseStr(t, d.Body), "data", "PARAMS", "DIALOG_ID") != chats[i] {
+			t.Fatalf("join %d: %s %s", i, d.Outcome, d.Body)
+		}
+	}
+}
+
+// TestHostileMessageEvent: a person's message at the control plane's body
+// bound, thousands of mentions, reaches the bots with a bounded event: the
+// text cut to its column, at most 100 mentions read.
+func TestHostileMessageEvent(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	h := newHook(t)
+	withHandler(t, srv, h.URL+"/b24")
+	var b strings.Builder
+	b.WriteString("[USER=39]NewBot[/USER], ")
+	for i := 1000; b.Len() < 900_000; i++ {
+		b.WriteString("[USER=" + strconv.Itoa(i) + "]x[/USER] ")
+	}
+	text, _ := json.Marshal(b.String())
+	st, body := send(t, srv, req{path: "/_emulator/bitrix24/portals/default/dialogs/chat13/messages", json: `{"from":2,"text":` + string(text) + `}`})
+	if st != http.StatusCreated {
+		t.Fatalf("write: %d %.200s", st, body)
+	}
+	d := srv.WaitDelivery(t, emulator.DeliveryFilter{Vendor: "bitrix24", Event: "ONIMBOTMESSAGEADD"})
+	calls := h.received() // the journal keeps the start of a body only
+	if d.Outcome != "delivered" || len(calls) != 1 || len(calls[0].Body) != d.BodyBytes {
+		t.Fatalf("%s, %d calls", d.Outcome, len(calls))
+	}
+	raw := calls[0].Body
+	f := parseStr(t, raw)
+	p := mapAt(t, f, "data", "PARAMS")
+	if n := len(mapAt(t, f, "data", "PARAMS", "MENTIONED_LIST")); n != 100 || p["TO_USER_ID"] != "39" {
+		t.Fatalf("%d mentions listed, TO_USER_ID %v", n, p["TO_USER_ID"])
+	}
+	if orig := p["MESSAGE_ORIGINAL"].(string); len(orig) > 65535 || len(raw) > 1<<20 {
+		t.Fatalf("MESSAGE_ORIGINAL %d bytes, body %d bytes", len(orig), len(raw))
 	}
 }
