@@ -154,7 +154,7 @@ func (s *Service) chatAdd(c *call) (any, error) {
 		}
 		s.m.setMembers(tx, portal, id, members)
 		s.m.chats.Put(tx, *ch)
-		ev = s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now)
+		ev = s.callEvents(tx, c)
 		s.botsJoined(ev, ch, members, c.p.UserID, false)
 		return nil
 	})

@@ -87,7 +87,7 @@ func (s *Service) chatUserAdd(c *call) (any, error) {
 		if len(added) == 0 {
 			return refused
 		}
-		ev = s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now)
+		ev = s.callEvents(tx, c)
 		s.botsJoined(ev, ch, added, c.p.UserID, a.str("HIDE_HISTORY") == "Y")
 		return nil
 	})

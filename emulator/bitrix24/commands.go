@@ -230,7 +230,7 @@ func (s *Service) commandAnswer(c *call) (any, error) {
 		if !ok || !isBot || ch == nil || !s.m.isMember(ch, b.ID) {
 			return errNotAdded()
 		}
-		s.post(tx, s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now), ch, msg, false)
+		s.post(tx, s.callEvents(tx, c), ch, msg, false)
 		id = msg.ID
 		return nil
 	})
@@ -267,12 +267,12 @@ func parseCommand(text string) (name, params string, ok bool) {
 	return name, strings.TrimSpace(params), name != ""
 }
 
-// commandTyped sends ONIMCOMMANDADD when msg, a person's message in ch,
-// is a registered command ("/name params") of a bot in the chat (or a
+// commandTyped sends ONIMCOMMANDADD when msg, a person's message in ch
+// (prev: the chat's message before it), is a registered command ("/name params") of a bot in the chat (or a
 // COMMON one of any bot), and reports whether it did: then no
 // ONIMBOTMESSAGEADD follows (Command::onCommandAdd ran). A bot's message
 // never runs commands (SKIP_COMMAND).
-func (s *Service) commandTyped(ev *events, ch *chat, msg *message) bool {
+func (s *Service) commandTyped(ev *events, ch *chat, msg *message, prev int64) bool {
 	name, params, ok := parseCommand(msg.Text)
 	if !ok || s.m.bots.Has(scoped{ch.Portal, msg.AuthorID}) {
 		return false
@@ -288,15 +288,16 @@ func (s *Service) commandTyped(ev *events, ch *chat, msg *message) bool {
 	if len(found) == 0 {
 		return false
 	}
-	ev.commandAdded(ch, msg, found, params, "TEXTAREA")
+	ev.commandAdded(ch, msg, prev, found, params, "TEXTAREA")
 	return true
 }
 
-// commandParams is data[PARAMS] of ONIMCOMMANDADD (the page's examples).
-func (e *events) commandParams(ch *chat, msg *message) *outbound.Form {
+// commandParams is data[PARAMS] of ONIMCOMMANDADD (the page's examples);
+// prev is the chat's message before msg.
+func (e *events) commandParams(ch *chat, msg *message, prev int64) *outbound.Form {
 	p := &outbound.Form{}
 	private := ch.Type == chatTypePrivate
-	e.messageHead(p, ch, msg, msg.Text, ch.other(msg.AuthorID), 0)
+	e.messageHead(p, ch, msg, msg.Text, ch.other(msg.AuthorID), prev, true)
 	if !private {
 		in := p.Sub("BOT_IN_CHAT")
 		for _, id := range e.m.chatMembers(ch) {
@@ -321,9 +322,9 @@ func (e *events) commandParams(ch *chat, msg *message) *outbound.Form {
 }
 
 // commandAdded sends ONIMCOMMANDADD for commands ks, run by msg in ch
-// with params, from context (TEXTAREA, or KEYBOARD for a button whose
-// message msg.ID is).
-func (e *events) commandAdded(ch *chat, msg *message, ks []command, params, context string) {
+// (prev: the chat's message before it) with params, from context
+// (TEXTAREA, or KEYBOARD for a button whose message msg.ID is).
+func (e *events) commandAdded(ch *chat, msg *message, prev int64, ks []command, params, context string) {
 	var rs []recipient
 	for _, k := range ks {
 		b, ok := e.m.bots.Get(scoped{ch.Portal, k.BotID})
@@ -338,9 +339,9 @@ func (e *events) commandAdded(ch *chat, msg *message, ks []command, params, cont
 		block.Set("MESSAGE_ID", msg.ID)
 		rs = append(rs, recipient{bot: b, key: k.ID, block: block, h: k.Handler})
 	}
-	p := e.commandParams(ch, msg)
+	p := e.commandParams(ch, msg, prev)
 	e.send(evCommandAdd, "COMMAND", rs, msg.AuthorID, true, func(data *outbound.Form) {
 		data.Set("PARAMS", p)
-		data.Set("USER", e.userBlock(msg.AuthorID, false))
+		data.Set("USER", e.userBlock(msg.AuthorID, false, false))
 	})
 }

@@ -104,8 +104,12 @@ func TestCommandEvents(t *testing.T) {
 	if params["MESSAGE"] != "/echo test it" || params["DIALOG_ID"] != "1" || params["TO_USER_ID"] != "39" || params["CHAT_TYPE"] != "P" {
 		t.Fatalf("PARAMS %v", params)
 	}
+	// the page's USER has no WORK_POSITION (its text and example)
+	if got := strings.Join(keysOf(raw, "data[USER]"), ","); got != "ID,NAME,FIRST_NAME,LAST_NAME,GENDER" {
+		t.Fatalf("USER keys %s", got)
+	}
 	sameMap(t, "USER", mapAt(t, f, "data", "USER"), map[string]any{"ID": "1", "NAME": "John Smith", "FIRST_NAME": "John", "LAST_NAME": "Smith",
-		"WORK_POSITION": "", "GENDER": ""})
+		"GENDER": ""})
 	checkAppAuth(t, srv, f, raw, "1", true)
 
 	// the bot answers the command, with a keyboard
@@ -141,9 +145,15 @@ func TestCommandEvents(t *testing.T) {
 		t.Fatalf("%d message events", len(list))
 	}
 	// an unregistered command is a message; a command in a group chat of the bot runs
+	before := w.Write(t, "chat13", 2, "hi all")
 	w.Write(t, "chat13", 2, "/echo hi all")
-	f, _ = event(t, srv, "ONIMCOMMANDADD", 3)
-	if p := mapAt(t, f, "data", "PARAMS"); p["DIALOG_ID"] != "chat13" || p["CHAT_ID"] != "13" || at(t, f, "data", "PARAMS", "BOT_IN_CHAT", "39") != "39" {
+	f, raw = event(t, srv, "ONIMCOMMANDADD", 3)
+	if p := mapAt(t, f, "data", "PARAMS"); p["DIALOG_ID"] != "chat13" || p["CHAT_ID"] != "13" || at(t, f, "data", "PARAMS", "BOT_IN_CHAT", "39") != "39" ||
+		p["CHAT_PARENT_ID"] != "0" || p["CHAT_PARENT_MID"] != "0" || p["CHAT_PREV_MESSAGE_ID"] != strconv.FormatInt(before.ID, 10) {
 		t.Fatalf("group command %v", p)
+	}
+	if got := strings.Join(keysOf(raw, "data[PARAMS]"), ","); !strings.HasPrefix(got,
+		"MESSAGE,TEMPLATE_ID,MESSAGE_TYPE,FROM_USER_ID,DIALOG_ID,TO_CHAT_ID,AUTHOR_ID,SYSTEM,CHAT_ID,CHAT_PARENT_ID,CHAT_PARENT_MID,CHAT_TITLE,") {
+		t.Fatalf("group command PARAMS keys %s", got)
 	}
 }

@@ -12,8 +12,13 @@ import (
 // edit, delete, press a button. JSON in and out.
 
 // outboxOf is the control action's outbox (submitted once the action has
-// been answered); outside the control plane, one nobody submits.
+// been answered); outside the control plane, one nobody submits; nil for an
+// action requested by the event sender itself (the loop guard of
+// callEvents: its events are dropped).
 func outboxOf(r *http.Request) *outbound.Outbox {
+	if fromEventSender(r) {
+		return nil
+	}
 	if o := outbound.FromContext(r.Context()); o != nil {
 		return o
 	}

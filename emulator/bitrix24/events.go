@@ -3,6 +3,7 @@ package bitrix24
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,17 +57,47 @@ type events struct {
 	origin string
 	now    time.Time
 	out    []outbound.Delivery
+	// muted is set for a change made by a request from the event sender
+	// itself: its events are not sent (the loop guard, callEvents).
+	muted bool
+	log   *slog.Logger
 }
 
 // newEvents starts the events of a change to portal p made at now by a
 // request that reached chatemu at origin.
 func (s *Service) newEvents(tx *state.Tx, p *portal, origin string, now time.Time) *events {
-	return &events{m: s.m, random: s.deps.Random, tx: tx, p: p, origin: origin, now: now}
+	return &events{m: s.m, random: s.deps.Random, tx: tx, p: p, origin: origin, now: now, log: s.deps.Logger}
+}
+
+// fromEventSender reports whether r came from the portal's event sender
+// (its User-Agent): a bot's handler URL pointing at chatemu itself.
+func fromEventSender(r *http.Request) bool {
+	return r != nil && r.Header.Get("User-Agent") == eventUserAgent
+}
+
+// callEvents starts the events of a change REST call c makes. A call that
+// is itself an event delivery (a handler URL pointing at chatemu's REST)
+// raises none, so that no handler can feed itself events without end:
+// the portal's CYCLIC_CALL_LIMIT, reached at the first step.
+func (s *Service) callEvents(tx *state.Tx, c *call) *events {
+	ev := s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now)
+	ev.muted = fromEventSender(c.req.HTTP)
+	return ev
 }
 
 // flush hands the collected deliveries to o (nil: dropped).
 func (e *events) flush(o *outbound.Outbox) {
-	if e != nil && o != nil && len(e.out) > 0 {
+	if e == nil || len(e.out) == 0 {
+		return
+	}
+	if e.muted {
+		if e.log != nil {
+			e.log.Warn("bot events not sent: the request that caused them is an event delivery (a handler URL points at chatemu)",
+				"events", len(e.out), "first", e.out[0].Event)
+		}
+		return
+	}
+	if o != nil {
 		o.Add(e.out...)
 	}
 }
@@ -195,16 +226,17 @@ func (e *events) botBlock(b *bot) *outbound.Form {
 	return f
 }
 
-// userBlock is data[USER]: the user's fields, with the IS_* flags when
-// flags; empty (and so left out) for no user.
-func (e *events) userBlock(id int64, flags bool) *outbound.Form {
+// userBlock is data[USER]: the user's fields, WORK_POSITION when
+// position (not in ONIMCOMMANDADD's), the IS_* flags when flags; empty
+// (and so left out) for no user.
+func (e *events) userBlock(id int64, position, flags bool) *outbound.Form {
 	f := &outbound.Form{}
-	var first, last string
+	var first, last, work, gender string
 	var isBot, connector, extranet bool
 	if u, ok := e.m.users.Get(scoped{e.p.Name, id}); ok {
 		first, last, connector, extranet = u.Name, u.LastName, u.Connector, u.Extranet
 	} else if b, ok := e.m.bots.Get(scoped{e.p.Name, id}); ok {
-		first, last, isBot = b.Name, b.LastName, true
+		first, last, work, gender, isBot = b.Name, b.LastName, b.WorkPosition, b.Gender, true
 	} else {
 		return f
 	}
@@ -212,8 +244,10 @@ func (e *events) userBlock(id int64, flags bool) *outbound.Form {
 	f.Set("NAME", strings.TrimSpace(first+" "+last))
 	f.Set("FIRST_NAME", first)
 	f.Set("LAST_NAME", last)
-	f.Set("WORK_POSITION", "")
-	f.Set("GENDER", "")
+	if position {
+		f.Set("WORK_POSITION", work)
+	}
+	f.Set("GENDER", gender)
 	if flags {
 		f.Set("IS_BOT", yn(isBot))
 		f.Set("IS_CONNECTOR", yn(connector))
@@ -352,7 +386,7 @@ func (e *events) joined(b *bot, c *chat, user int64, hideHistory bool) {
 			p.Set("DIALOG_ID", dialogIDFor(c, b.ID))
 		}
 		p.Set("LANGUAGE", eventLanguage)
-		data.Set("USER", e.userBlock(user, false))
+		data.Set("USER", e.userBlock(user, true, false))
 	})
 }
 

@@ -3,6 +3,7 @@ package bitrix24_test
 import (
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,10 +95,13 @@ func TestPrivateDialogEvents(t *testing.T) {
 		"DIALOG_ID": "1", "TO_CHAT_ID": chatID, "AUTHOR_ID": "1", "SYSTEM": "N", "TO_USER_ID": "39", "PUSH": "Y", "PUSH_IMPORTANT": "N",
 		"RECENT_SKIP_AUTHOR": "N", "CONVERT": "N", "SKIP_COMMAND": "N", "SKIP_COUNTER_INCREMENTS": "N", "SILENT_CONNECTOR": "N",
 		"SKIP_CONNECTOR": "N", "IMPORTANT_CONNECTOR": "N", "NO_SESSION_OL": "N", "FAKE_RELATION": "0", "SKIP_URL_INDEX": "N",
-		"COMMAND_CONTEXT": "TEXTAREA", "CHAT_USER_COUNT": "2", "PLATFORM_CONTEXT": "web", "MESSAGE_ID": strconv.FormatInt(m.ID, 10),
+		"COMMAND_CONTEXT": "TEXTAREA", "PLATFORM_CONTEXT": "web", "MESSAGE_ID": strconv.FormatInt(m.ID, 10),
 		"CHAT_TYPE": "P", "LANGUAGE": "en"})
-	if got := keysOf(raw, "data[PARAMS]"); got[0] != "MESSAGE" || got[len(got)-1] != "LANGUAGE" || got[len(got)-2] != "CHAT_TYPE" {
-		t.Fatalf("PARAMS order %v", got)
+	// the example's order; CHAT_USER_COUNT is "absent in personal dialogue" (the page's text)
+	if got := strings.Join(keysOf(raw, "data[PARAMS]"), ","); got != "MESSAGE,TEMPLATE_ID,MESSAGE_TYPE,FROM_USER_ID,DIALOG_ID,TO_CHAT_ID,"+
+		"AUTHOR_ID,SYSTEM,TO_USER_ID,PUSH,PUSH_IMPORTANT,RECENT_SKIP_AUTHOR,CONVERT,SKIP_COMMAND,SKIP_COUNTER_INCREMENTS,SILENT_CONNECTOR,"+
+		"SKIP_CONNECTOR,IMPORTANT_CONNECTOR,NO_SESSION_OL,FAKE_RELATION,SKIP_URL_INDEX,COMMAND_CONTEXT,PLATFORM_CONTEXT,MESSAGE_ID,CHAT_TYPE,LANGUAGE" {
+		t.Fatalf("PARAMS order %s", got)
 	}
 	sameMap(t, "USER", mapAt(t, add, "data", "USER"), map[string]any{"ID": "1", "NAME": "John Smith", "FIRST_NAME": "John",
 		"LAST_NAME": "Smith", "WORK_POSITION": "", "GENDER": "", "IS_BOT": "N", "IS_CONNECTOR": "N", "IS_NETWORK": "N", "IS_EXTRANET": "N"})
@@ -252,4 +256,117 @@ func waitMarker(t *testing.T, srv *testkit.Server, name string, id int64) []emul
 		}
 		since = d.Seq
 	}
+}
+
+// changeKeys are the PARAMS keys of ONIMBOTMESSAGEUPDATE and
+// ONIMBOTMESSAGEDELETE in the pages' examples.
+const (
+	changeHead    = "ID,CHAT_ID,AUTHOR_ID,MESSAGE,MESSAGE_TYPE,CHAT_AUTHOR_ID,"
+	changeEntity  = "CHAT_ENTITY_ID,CHAT_ENTITY_DATA_1,CHAT_ENTITY_DATA_2,CHAT_ENTITY_DATA_3,"
+	changeTail    = "DIALOG_ID,MESSAGE_ID,CHAT_TYPE,LANGUAGE"
+	updatePrivate = changeHead + changeEntity + "FROM_USER_ID,TO_USER_ID,CHAT_USER_COUNT,PLATFORM_CONTEXT," + changeTail
+	updateGroup   = changeHead + "CHAT_ENTITY_TYPE," + changeEntity + "CHAT_USER_COUNT,MENTIONED_LIST,PLATFORM_CONTEXT,MESSAGE_ORIGINAL,TO_USER_ID," + changeTail
+	deletePrivate = changeHead + changeEntity + "FROM_USER_ID,TO_USER_ID," + changeTail
+	deleteGroup   = changeHead + "CHAT_ENTITY_TYPE," + changeEntity + changeTail
+)
+
+// TestChangeEventShapes: ONIMBOTMESSAGEUPDATE and ONIMBOTMESSAGEDELETE
+// carry the pages' keys in their order. In a group chat FROM_USER_ID "is
+// filled for personal chats" only, so there is no USER either; an edit's
+// TO_USER_ID follows MESSAGE_ORIGINAL.
+func TestChangeEventShapes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, dialog, event, keys string
+		user                      bool
+		check                     map[string]any
+	}{
+		{"private update", "39", "ONIMBOTMESSAGEUPDATE", updatePrivate, true, map[string]any{"MESSAGE": "[USER=4]Maria[/USER], edited",
+			"FROM_USER_ID": "1", "TO_USER_ID": "39", "CHAT_USER_COUNT": "2", "DIALOG_ID": "1", "CHAT_TYPE": "P"}},
+		{"group update", "chat13", "ONIMBOTMESSAGEUPDATE", updateGroup, false, map[string]any{"MESSAGE": "edited",
+			"MESSAGE_ORIGINAL": "[USER=39]NewBot[/USER], edited", "TO_USER_ID": "39", "MENTIONED_LIST": map[string]any{"39": "39"},
+			"DIALOG_ID": "chat13", "CHAT_TYPE": "C"}},
+		{"private delete", "39", "ONIMBOTMESSAGEDELETE", deletePrivate, true, map[string]any{"FROM_USER_ID": "1", "TO_USER_ID": "39",
+			"MESSAGE": "Message from 02/24/2026 12:19:39 has been deleted"}},
+		{"group delete", "chat13", "ONIMBOTMESSAGEDELETE", deleteGroup, false, map[string]any{"DIALOG_ID": "chat13",
+			"MESSAGE": "Message from 02/24/2026 12:19:39 has been deleted"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := start(t)
+			h := newHook(t)
+			withHandler(t, srv, h.URL+"/b24")
+			w := srv.Bitrix24()
+			from := int64(1)
+			if tc.dialog != "39" {
+				from = 2
+			}
+			m := w.Write(t, tc.dialog, from, "[USER=39]NewBot[/USER], hello")
+			if tc.event == "ONIMBOTMESSAGEUPDATE" {
+				text := "[USER=39]NewBot[/USER], edited"
+				if tc.dialog == "39" {
+					text = "[USER=4]Maria[/USER], edited" // not stripped in a private dialog
+				}
+				w.Edit(t, m.ID, text)
+			} else {
+				w.Delete(t, m.ID)
+			}
+			f, raw := event(t, srv, tc.event, 1)
+			if got := strings.Join(keysOf(raw, "data[PARAMS]"), ","); got != tc.keys {
+				t.Fatalf("PARAMS keys\n got %s\nwant %s", got, tc.keys)
+			}
+			params := mapAt(t, f, "data", "PARAMS")
+			for k, v := range tc.check {
+				if !reflect.DeepEqual(params[k], v) {
+					t.Fatalf("PARAMS[%s] = %#v, want %#v", k, params[k], v)
+				}
+			}
+			data := "BOT,PARAMS"
+			if tc.user {
+				data += ",USER"
+				if got := strings.Join(keysOf(raw, "data[USER]"), ","); got != "ID,NAME,FIRST_NAME,LAST_NAME,WORK_POSITION,GENDER,IS_BOT,IS_CONNECTOR,IS_NETWORK,IS_EXTRANET" {
+					t.Fatalf("USER keys %s", got)
+				}
+			}
+			if got := strings.Join(keysOf(raw, "data"), ","); got != data {
+				t.Fatalf("data keys %s, want %s", got, data)
+			}
+			checkAppAuth(t, srv, f, raw, strconv.FormatInt(from, 10), true, "39")
+		})
+	}
+}
+
+// TestMentionReplace: a group message's TO_USER_ID is its first mention,
+// a [USER=id REPLACE] one included, which the text for bots keeps.
+func TestMentionReplace(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	h := newHook(t)
+	withHandler(t, srv, h.URL+"/b24")
+	srv.Bitrix24().Write(t, "chat13", 2, "[USER=4 REPLACE]Maria[/USER] and [USER=39]NewBot[/USER], look")
+	f, _ := event(t, srv, "ONIMBOTMESSAGEADD", 1)
+	if p := mapAt(t, f, "data", "PARAMS"); p["TO_USER_ID"] != "4" || p["MESSAGE"] != "[USER=4 REPLACE]Maria[/USER] and  look" {
+		t.Fatalf("TO_USER_ID %v, MESSAGE %q", p["TO_USER_ID"], p["MESSAGE"])
+	}
+}
+
+// TestBotAsUser: a bot calling with its own event token is the user of
+// the events it causes; its USER block carries its WORK_POSITION and
+// GENDER, from its PROPERTIES.
+func TestBotAsUser(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	h := newHook(t)
+	withHandler(t, srv, h.URL+"/b24")
+	expect(t, srv, req{path: "/rest/imbot.register", form: "auth=test-access-token&CODE=helper&PROPERTIES[NAME]=Help&PROPERTIES[WORK_POSITION]=Helper" +
+		"&PROPERTIES[PERSONAL_GENDER]=F&EVENT_HANDLER=" + url.QueryEscape(h.URL+"/b24")}, 200, ok(`101`))
+	srv.Bitrix24().Write(t, "101", 1, "hi")
+	f, _ := event(t, srv, "ONIMBOTMESSAGEADD", 1)
+	tok := at(t, f, "data", "BOT", "101", "access_token").(string)
+	if st, body := send(t, srv, req{path: "/rest/imbot.chat.add", form: "auth=" + tok + "&BOT_ID=101&USERS[]=1&TITLE=mine"}); st != 200 {
+		t.Fatalf("imbot.chat.add: %d %s", st, body)
+	}
+	f, _ = event(t, srv, "ONIMBOTJOINCHAT", 2)
+	sameMap(t, "USER", mapAt(t, f, "data", "USER"), map[string]any{"ID": "101", "NAME": "Help", "FIRST_NAME": "Help", "LAST_NAME": "",
+		"WORK_POSITION": "Helper", "GENDER": "F"})
 }

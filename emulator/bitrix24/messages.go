@@ -65,7 +65,7 @@ func (s *Service) post(tx *state.Tx, ev *events, ch *chat, msg *message, opened 
 			}
 		}
 	}
-	if !s.commandTyped(ev, ch, msg) {
+	if !s.commandTyped(ev, ch, msg, prev) {
 		ev.messageAdded(ch, msg, prev)
 	}
 	// an open-line client's "0" ends the bot's session (bot.php onMessageAdd)
@@ -153,7 +153,7 @@ func (s *Service) messageAdd(c *call) (any, error) {
 		if msg.System && ch.Type != chatTypePrivate {
 			msg.Text = "[USER=" + strconv.FormatInt(b.ID, 10) + "]" + b.fullName() + "[/USER]\n" + msg.Text
 		}
-		ev = s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now)
+		ev = s.callEvents(tx, c)
 		s.post(tx, ev, ch, msg, opened)
 		id = msg.ID
 		return nil

@@ -13,10 +13,13 @@ import (
 // reference §1.1-1.2; the events' pages for the field order).
 
 // mentionRE finds a mention, [USER=id]name[/USER] (bot.php's
-// getBotsForMessage); stripRE is what the portal strips of a group
-// message's text for bots, a trailing comma included.
+// getBotsForMessage); toUserRE the one that names a group message's
+// TO_USER_ID, which may be a [USER=id REPLACE] (bot.php onMessageAdd);
+// stripRE is what the portal strips of a group message's text for bots, a
+// trailing comma included.
 var (
 	mentionRE = regexp.MustCompile(`(?i)\[USER=([0-9]+)\](.*?)\[/USER\]`)
+	toUserRE  = regexp.MustCompile(`(?i)\[USER=([0-9]+)( REPLACE)?\](.*?)\[/USER\]`)
 	stripRE   = regexp.MustCompile(`\[USER=\d+\].+?\[/USER\],?`)
 )
 
@@ -92,13 +95,18 @@ var messageFlags = [][2]string{{"PUSH", "Y"}, {"PUSH_IMPORTANT", "N"}, {"RECENT_
 	{"IMPORTANT_CONNECTOR", "N"}, {"NO_SESSION_OL", "N"}, {"FAKE_RELATION", "0"}, {"SKIP_URL_INDEX", "N"}}
 
 // chatFields are a group chat's CHAT_* fields of a message event; prev is
-// the chat's message before this one.
-func (e *events) chatFields(p *outbound.Form, ch *chat, prev int64) {
+// the chat's message before this one. ONIMCOMMANDADD's (parents) add
+// CHAT_PARENT_ID and CHAT_PARENT_MID, 0: chatemu's chats have no parent.
+func (e *events) chatFields(p *outbound.Form, ch *chat, prev int64, parents bool) {
 	avatar := "0"
 	if ch.Avatar != nil {
 		avatar = strconv.FormatInt(ch.ID, 10) // one avatar file per chat
 	}
 	p.Set("CHAT_ID", ch.ID)
+	if parents {
+		p.Set("CHAT_PARENT_ID", 0)
+		p.Set("CHAT_PARENT_MID", 0)
+	}
 	p.Set("CHAT_TITLE", ch.Title)
 	p.Set("CHAT_AUTHOR_ID", ch.OwnerID)
 	p.Set("CHAT_TYPE", eventChatType(ch))
@@ -130,17 +138,17 @@ func mentionFields(p *outbound.Form, text string) {
 // stripped is a group message's MESSAGE for bots, and TO_USER_ID.
 func stripped(text string) (string, int64) {
 	var to int64
-	if m := mentionRE.FindStringSubmatch(text); m != nil {
+	if m := toUserRE.FindStringSubmatch(text); m != nil {
 		to, _ = strconv.ParseInt(m[1], 10, 64)
 	}
 	return strings.TrimSpace(stripRE.ReplaceAllString(text, "")), to
 }
 
 // messageHead writes the fields every ONIMBOTMESSAGEADD and
-// ONIMCOMMANDADD PARAMS starts with: the message, its dialog, then the
-// recipient (private) or the chat's fields (group; prev the chat's message
-// before msg).
-func (e *events) messageHead(p *outbound.Form, ch *chat, msg *message, text string, to, prev int64) {
+// ONIMCOMMANDADD (command) PARAMS starts with: the message, its dialog,
+// then the recipient (private) or the chat's fields (group; prev the
+// chat's message before msg).
+func (e *events) messageHead(p *outbound.Form, ch *chat, msg *message, text string, to, prev int64, command bool) {
 	p.Set("MESSAGE", text)
 	p.Set("TEMPLATE_ID", msg.TemplateID)
 	p.Set("MESSAGE_TYPE", eventChatType(ch))
@@ -153,7 +161,7 @@ func (e *events) messageHead(p *outbound.Form, ch *chat, msg *message, text stri
 		p.Set("TO_USER_ID", to)
 		return
 	}
-	e.chatFields(p, ch, prev)
+	e.chatFields(p, ch, prev, command)
 	p.Set("RID", msg.AuthorID)
 	p.Set("IS_MANAGER", yn(ch.OwnerID == msg.AuthorID))
 }
@@ -168,13 +176,13 @@ func (e *events) messageParams(ch *chat, msg *message, prev int64) *outbound.For
 	if !private {
 		text, to = stripped(msg.Text)
 	}
-	e.messageHead(p, ch, msg, text, to, prev)
+	e.messageHead(p, ch, msg, text, to, prev, false)
 	for _, fl := range messageFlags {
 		p.Set(fl[0], fl[1])
 	}
 	p.Set("COMMAND_CONTEXT", "TEXTAREA")
-	p.Set("CHAT_USER_COUNT", len(e.m.chatMembers(ch)))
-	if !private {
+	if !private { // "absent in personal dialogue" (the text; the example has it)
+		p.Set("CHAT_USER_COUNT", len(e.m.chatMembers(ch)))
 		mentionFields(p, msg.Text)
 	}
 	p.Set("PLATFORM_CONTEXT", "web")
@@ -198,7 +206,7 @@ func (e *events) messageAdded(ch *chat, msg *message, prev int64) {
 	params := e.messageParams(ch, msg, prev)
 	e.send(evMessageAdd, "BOT", rs, msg.AuthorID, true, func(data *outbound.Form) {
 		data.Set("PARAMS", params)
-		data.Set("USER", e.userBlock(msg.AuthorID, true))
+		data.Set("USER", e.userBlock(msg.AuthorID, true, true))
 	})
 }
 
@@ -226,16 +234,19 @@ func (e *events) changeParams(ch *chat, msg *message, text string, deleted bool)
 	p.Set("CHAT_ENTITY_DATA_1", ch.EntityData1)
 	p.Set("CHAT_ENTITY_DATA_2", ch.EntityData2)
 	p.Set("CHAT_ENTITY_DATA_3", ch.EntityData3)
-	if private || !deleted {
+	if private { // "filled for personal chats"
 		p.Set("FROM_USER_ID", msg.AuthorID)
 		p.Set("TO_USER_ID", to)
 	}
 	if !deleted {
 		p.Set("CHAT_USER_COUNT", len(e.m.chatMembers(ch)))
-		p.Set("PLATFORM_CONTEXT", "web")
 		if !private {
 			mentionFields(p, original)
+		}
+		p.Set("PLATFORM_CONTEXT", "web")
+		if !private {
 			p.Set("MESSAGE_ORIGINAL", original)
+			p.Set("TO_USER_ID", to)
 		}
 	}
 	p.Set("DIALOG_ID", eventDialogID(ch, msg.AuthorID))
@@ -247,8 +258,9 @@ func (e *events) changeParams(ch *chat, msg *message, text string, deleted bool)
 
 // messageChanged sends ONIMBOTMESSAGEUPDATE (msg's new text) or, when
 // deleted, ONIMBOTMESSAGEDELETE for msg of ch to the bots it reaches and
-// whose handler for the event is bound. A group chat's deletion carries no
-// author (the page's example: no FROM_USER_ID, no USER).
+// whose handler for the event is bound. In a group chat neither carries
+// FROM_USER_ID, so neither has a USER (the pages: FROM_USER_ID "is filled
+// for personal chats", USER is built from it; their group examples).
 func (e *events) messageChanged(ch *chat, msg *message, deleted bool) {
 	name, text := evMessageUpdate, msg.Text
 	if deleted {
@@ -260,11 +272,11 @@ func (e *events) messageChanged(ch *chat, msg *message, deleted bool) {
 	}
 	params := e.changeParams(ch, msg, text, deleted)
 	user := msg.AuthorID
-	if deleted && ch.Type != chatTypePrivate {
+	if ch.Type != chatTypePrivate {
 		user = 0
 	}
 	e.send(name, "BOT", rs, msg.AuthorID, true, func(data *outbound.Form) {
 		data.Set("PARAMS", params)
-		data.Set("USER", e.userBlock(user, true))
+		data.Set("USER", e.userBlock(user, true, true))
 	})
 }

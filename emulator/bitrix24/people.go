@@ -252,7 +252,7 @@ func (s *Service) Press(o *outbound.Outbox, portal string, id, from int64, cmd s
 			text += " " + given
 		}
 		pressed := &message{ID: id, AuthorID: from, Text: text, TemplateID: s.templateID()}
-		ev.commandAdded(ch, pressed, []command{*k}, given, "KEYBOARD")
+		ev.commandAdded(ch, pressed, 0, []command{*k}, given, "KEYBOARD")
 		return nil
 	})
 	if err != nil {

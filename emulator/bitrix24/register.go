@@ -134,7 +134,7 @@ func (s *Service) unregister(c *call) (any, error) {
 		}
 		s.m.dropPrivateChats(tx, portal, b.ID)
 		s.m.bots.Delete(tx, scoped{portal, b.ID})
-		ev = s.newEvents(tx, c.p.Portal, c.req.Outbox().Origin, c.now)
+		ev = s.callEvents(tx, c)
 		ev.botDeleted(b, c.p.UserID)
 		return nil
 	})

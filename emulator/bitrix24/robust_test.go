@@ -19,6 +19,9 @@ var allMethods = []string{
 	"imbot.dialog.get", "imopenlines.network.join", "imopenlines.network.message.add", "imopenlines.network.message.send",
 	"imopenlines.bot.session.operator", "imopenlines.bot.session.transfer", "imopenlines.bot.session.finish",
 	"imopenlines.bot.session.message.send", "imopenlines.revision.get", "batch",
+	"imbot.register", "imbot.unregister", "imbot.update", "imbot.bot.list", "imbot.message.add", "imbot.message.update",
+	"imbot.message.delete", "imbot.message.like", "imbot.chat.sendTyping", "imbot.command.register", "imbot.command.update",
+	"imbot.command.unregister", "imbot.command.answer",
 }
 
 // hostile are parameter sets of the wrong shape for every method: arrays
@@ -36,6 +39,11 @@ var hostile = []string{
 	"cmd=x&CMD[0]=imbot.chat.user.list%3FCHAT_ID%3D%24result%5B0%5D%5B0%5D%5B0%5D&halt=false",
 	"ENTITY_TYPE[]=OPEN&ENTITY_ID[x]=13&DIALOG_ID=",
 	"a" + strings.Repeat("[a]", 30) + "=1&CHAT_ID=13&CLIENT_ID=chatemu",
+	// the bot methods': handlers, properties, fields and commands of the wrong shape
+	"CODE=h&CLIENT_ID=chatemu&EVENT_HANDLER[]=http://a.b/&EVENT_MESSAGE_ADD[x]=1&PROPERTIES=x&FIELDS=y&LANG=z&COMMAND[]=echo",
+	"CODE=h&CLIENT_ID=chatemu&EVENT_HANDLER=http%3A%2F%2Fa.b%2F%25zz&PROPERTIES[NAME][]=x&BOT_ID=39&FIELDS[PROPERTIES]=1&FIELDS[EVENT_HANDLER][]=x",
+	"CLIENT_ID=chatemu&BOT_ID=39&MESSAGE_ID[]=1&COMMAND_ID[x]=1&ACTION[]=plus&DIALOG_ID=1&MESSAGE=%5BUSER%3D39%5D&COMPLETE[]=Y",
+	"CLIENT_ID=chatemu&BOT_ID=39&MESSAGE_ID=99999999999999999999&COMMAND=%2F&MESSAGE_ID=-1&FIELDS[LANG][0][x][y]=1&COMMAND_ID=1",
 }
 
 var hostileJSON = []string{
