@@ -145,7 +145,7 @@ func TestDeliveryRulesAreChecked(t *testing.T) {
 	t.Parallel()
 	_, srv := start(t, emulator.Config{})
 	cases := map[string]string{
-		`{"name":"a","rules":[{"match":{"event":"X"},"action":{"type":"status","status":500}}]}`:            "match.event selects deliveries",
+		`{"name":"a","rules":[{"match":{"event":"X"},"action":{"type":"status","status":500}}]}`:         "match.event selects deliveries",
 		`{"name":"b","rules":[{"match":{"operation":"get_rooms"},"action":{"type":"drop"}}]}`:            "not operation",
 		`{"name":"c","rules":[{"match":{"event":"X"},"action":{"type":"delay"}}]}`:                       "delay",
 		`{"name":"d","rules":[{"match":{"event":"X"},"action":{"type":"duplicate","copies":11}}]}`:       "copies",

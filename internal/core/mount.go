@@ -123,7 +123,7 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 	st := &exchangeState{}
 	w, req, ex := &st.w, &st.req, &st.ex
 	w.ResponseWriter = rw
-	*req = Request{HTTP: r, Vendor: a.v.Name(), Vars: vars, Now: a.h.Clock.Now(), Params: noParams}
+	*req = Request{HTTP: r, Vendor: a.v.Name(), Vars: vars, Now: a.h.Clock.Now(), Params: noParams, start: start}
 	*ex = Exchange{Time: req.Now, Vendor: req.Vendor, Method: r.Method, Path: r.URL.Path}
 	route := a.route
 	if route != nil && route.Dispatch != nil {
@@ -141,15 +141,9 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 				a.fail(w, req, ex, Internal(fmt.Errorf("panic: %v", p)))
 			}
 		}
-		ex.Status, ex.Tenant, ex.Duration = w.status, req.Tenant, time.Since(start)
-		if root := req.Params.Root(); root.Len() > 0 {
-			if req.Params.source <= journalKeepSource && keepable(root, 0) {
-				ex.tree = root // summarized when read
-			} else {
-				ex.Params = summarize(req.Params)
-			}
+		if !req.recorded {
+			a.record(req, ex, w.status)
 		}
-		a.h.Journal.Record(*ex)
 		if req.outbox.Len() > 0 && a.h.Outbound != nil && p == nil {
 			// Deliveries leave once the answer has: flush it to the client
 			// first, as the portal's queue runs after the request ends.
@@ -256,7 +250,32 @@ func (a *adapter) fail(w http.ResponseWriter, req *Request, ex *Exchange, err er
 	a.write(w, req, ex, resp)
 }
 
+// record journals the exchange once, answered with status. An answer is
+// journaled before it is written, so that a client that has read it finds
+// it in the journal (a large body reaches the client while it is being
+// written); what never writes an answer (a held or reset connection) is
+// journaled when the request ends.
+func (a *adapter) record(req *Request, ex *Exchange, status int) {
+	req.recorded = true
+	ex.Status, ex.Tenant, ex.Duration = status, req.Tenant, time.Since(req.start)
+	if root := req.Params.Root(); root.Len() > 0 {
+		if req.Params.source <= journalKeepSource && keepable(root, 0) {
+			ex.tree = root // summarized when read
+		} else {
+			ex.Params = summarize(req.Params)
+		}
+	}
+	a.h.Journal.Record(*ex)
+}
+
 func (a *adapter) write(w http.ResponseWriter, req *Request, ex *Exchange, resp *Response) {
+	if !req.recorded {
+		status := resp.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		a.record(req, ex, status)
+	}
 	if _, err := resp.Write(w); err != nil {
 		a.h.Logger.Warn("writing response", "route", req.Route, "err", err)
 	}

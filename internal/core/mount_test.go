@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -35,6 +36,9 @@ func (fakeVendor) Routes() []Route {
 		{Name: "fake.echo", Methods: []string{"POST"}, Path: "/fake/echo/{id}", Handler: func(r *Request) (*Response, error) {
 			v, _ := r.Params.String("v")
 			return OK(map[string]string{"id": r.Vars["id"], "v": v}), nil
+		}},
+		{Name: "fake.big", Path: "/fake/big", Handler: func(*Request) (*Response, error) {
+			return &Response{Status: 200, Raw: bytes.Repeat([]byte("x"), 256<<10), ContentType: "text/plain"}, nil
 		}},
 		{Name: "fake.panic", Path: "/fake/panic", Handler: func(*Request) (*Response, error) { panic("boom") }},
 		{Name: "fake.fail", Path: "/fake/fail", Handler: func(*Request) (*Response, error) { return nil, errors.New("store down") }},
@@ -119,5 +123,27 @@ func TestMountAdapter(t *testing.T) {
 	}
 	if got := j.Find(JournalFilter{Operation: "fake.echo", Limit: 1}); got[0].Params["v"] != nil {
 		t.Errorf("params of a refused request: %v", got[0].Params)
+	}
+}
+
+// TestAnswerIsJournaledBeforeTheClientReadsIt: a client that has read an
+// answer, however large, finds its exchange in the journal (a large body
+// reaches the client while it is written, before the request ends).
+func TestAnswerIsJournaledBeforeTheClientReadsIt(t *testing.T) {
+	t.Parallel()
+	srv, j := newFakeServer(t)
+	for i := range 200 {
+		resp, err := http.Get(srv.URL + "/fake/big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if got := j.LastSeq(); got != uint64(i+1) {
+			t.Fatalf("after answer %d the journal's last record is %d", i+1, got)
+		}
+	}
+	if e := j.Find(JournalFilter{Limit: 1}); len(e) != 1 || e[0].Status != 200 || e[0].Operation != "fake.big" {
+		t.Errorf("record: %+v", e)
 	}
 }

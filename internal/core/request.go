@@ -28,6 +28,8 @@ type Request struct {
 	authDone bool
 	authErr  error
 	outbox   *outbound.Outbox
+	start    time.Time // when the request arrived (wall clock)
+	recorded bool      // journaled already
 }
 
 // Outbox is where a handler puts the deliveries its request causes (a bot
