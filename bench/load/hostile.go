@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -25,9 +27,12 @@ const (
 type hostileKind struct {
 	name  string
 	build func(base string) *http.Request
+	// setup, when set, runs once before the kind's requests.
+	setup func(base string) error
 }
 
-func hostileKinds() []hostileKind {
+// hostileKinds are the kinds; silent is a handler URL that never answers.
+func hostileKinds(silent string) []hostileKind {
 	form := func(url, body string) *http.Request {
 		r, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -40,22 +45,22 @@ func hostileKinds() []hostileKind {
 	}
 	const maxBody = 8 << 20
 	return []hostileKind{
-		{"small parameters and 8 MiB of '&', no credentials", func(base string) *http.Request {
+		{name: "small parameters and 8 MiB of '&', no credentials", build: func(base string) *http.Request {
 			return form(base+"/imbachat/v2/627/get_users", "status=admin&"+strings.Repeat("&", maxBody-len("status=admin&")))
 		}},
-		{"8 MiB of empty JSON arrays", func(base string) *http.Request {
+		{name: "8 MiB of empty JSON arrays", build: func(base string) *http.Request {
 			n := (maxBody - 16) / 3
 			return jsonReq(base+"/rest/1/abc/imbot.chat.get", `{"a":[`+strings.TrimSuffix(strings.Repeat("[],", n), ",")+`]}`)
 		}},
-		{"a path of 900 KB", func(base string) *http.Request {
+		{name: "a path of 900 KB", build: func(base string) *http.Request {
 			r, _ := http.NewRequest(http.MethodGet, base+"/rest/1/abc/"+strings.Repeat("x", 900<<10), nil)
 			return r
 		}},
-		{"an unknown path of 40,000 segments", func(base string) *http.Request {
+		{name: "an unknown path of 40,000 segments", build: func(base string) *http.Request {
 			r, _ := http.NewRequest(http.MethodGet, base+"/rest/1/abc"+strings.Repeat("/imbot.chat.updatetitlx", 40000), nil)
 			return r
 		}},
-		{"a batch multiplying $result references", func(base string) *http.Request {
+		{name: "a batch multiplying $result references", build: func(base string) *http.Request {
 			var b strings.Builder
 			b.WriteString(`{"auth":"test-access-token","halt":0,"cmd":{"d0":"imbot.dialog.get?DIALOG_ID=chat13"`)
 			for i := 1; i <= 6; i++ {
@@ -65,6 +70,23 @@ func hostileKinds() []hostileKind {
 			b.WriteString(`}}`)
 			return jsonReq(base+"/rest/batch", b.String())
 		}},
+		{name: "8 KB messages to a bot whose handler never answers (queued events)",
+			setup: func(base string) error {
+				resp, err := http.PostForm(base+"/rest/1/abc/imbot.register", url.Values{"CLIENT_ID": {"silent"},
+					"CODE": {"silent"}, "EVENT_HANDLER": {silent}, "PROPERTIES[NAME]": {"Silent"}})
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				if resp.StatusCode != 200 {
+					return fmt.Errorf("imbot.register: %s", resp.Status)
+				}
+				return nil
+			},
+			build: func(base string) *http.Request {
+				return jsonReq(base+"/_emulator/bitrix24/portals/default/dialogs/101/messages",
+					`{"from":1,"text":"`+strings.Repeat("[USER=101]x[/USER] ", 8<<10/20)+`"}`)
+			}},
 	}
 }
 
@@ -78,11 +100,27 @@ func runHostile(cfg config, chatemuBin string) error {
 	defer emu.stop()
 	base := "http://" + emu.addr
 	client := &http.Client{Timeout: time.Minute}
+	// A handler that takes every delivery and never answers: events pile
+	// up in chatemu's queue until its bounds drop them.
+	hold := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	}))
+	defer silent.Close()
+	defer close(hold)
 	out := cfg.out
 	fmt.Fprintf(out, "hostile requests: %d of each kind to one chatemu process, one at a time\n\n", cfg.hostile)
 	fmt.Fprintf(out, "| kind | status | CPU per request (mean) | largest request | RSS after |\n|---|---|---|---|---|\n")
 	var failed []string
-	for _, k := range hostileKinds() {
+	for _, k := range hostileKinds(silent.URL + "/events") {
+		if k.setup != nil {
+			if err := k.setup(base); err != nil {
+				return fmt.Errorf("%s: %w", k.name, err)
+			}
+		}
 		var total, worst time.Duration
 		status := 0
 		for i := 0; i < cfg.hostile; i++ {

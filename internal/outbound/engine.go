@@ -47,7 +47,7 @@ type FaultPicker interface {
 // journaled as dropped ("delivery queue full") instead of queued.
 const (
 	MaxPending      = 10000
-	MaxPendingBytes = 32 << 20
+	MaxPendingBytes = 16 << 20
 	// MaxReplyBody is how much of a handler's answer is read.
 	MaxReplyBody = 1 << 20
 	// maxSending caps the attempts in flight at once (handlers are

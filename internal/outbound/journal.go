@@ -38,7 +38,7 @@ type Record struct {
 
 // Limits of what a journal record keeps.
 const (
-	MaxJournalBody     = 64 << 10
+	MaxJournalBody     = 32 << 10
 	MaxJournalResponse = 4 << 10
 )
 
