@@ -85,6 +85,8 @@ type adapter struct {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// capture keeps the start of the answer while the journal is watched.
+	capture *bodyCapture
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -97,6 +99,9 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if w.capture != nil {
+		w.capture.add(b)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -133,6 +138,16 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 	if route != nil {
 		req.Route, ex.Operation = route.Name, route.Name
 	}
+	var reqBody *capturedBody
+	if a.h.Journal.Watched() {
+		// Someone reads the journal as it is written: keep what it will
+		// want to see of this exchange.
+		w.capture = &bodyCapture{}
+		if r.Body != nil && r.Body != http.NoBody {
+			reqBody = &capturedBody{body: r.Body}
+			r.Body = reqBody
+		}
+	}
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {
@@ -148,6 +163,9 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 			} else {
 				ex.Params = summarize(req.Params)
 			}
+		}
+		if w.capture != nil {
+			ex.Detail = exchangeDetail(r, w, reqBody)
 		}
 		a.h.Journal.Record(*ex)
 		if req.outbox.Len() > 0 && a.h.Outbound != nil && p == nil {
@@ -184,6 +202,22 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 		return
 	}
 	serve(w)
+}
+
+// exchangeDetail is what a watched journal keeps of an exchange.
+func exchangeDetail(r *http.Request, w *statusWriter, body *capturedBody) *ExchangeDetail {
+	d := &ExchangeDetail{Query: clipText(r.URL.RawQuery), RequestHeaders: headerDetail(r.Header),
+		ResponseHeaders: headerDetail(w.Header()), ResponseBody: w.capture.text(), ResponseBodyBytes: w.capture.n}
+	if r.Host != "" {
+		if d.RequestHeaders == nil {
+			d.RequestHeaders = map[string]string{}
+		}
+		d.RequestHeaders["Host"] = clipText(r.Host)
+	}
+	if body != nil {
+		d.RequestBody, d.RequestBodyBytes = body.text(), body.n
+	}
+	return d
 }
 
 // routeError answers requests no route serves: an unknown operation (404,
