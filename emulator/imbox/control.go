@@ -228,7 +228,7 @@ func (p *visitorPatch) apply(v *visitorInfo) error {
 func (s *Service) ControlRoutes() []core.ControlRoute {
 	post, put, patch := []string{http.MethodPost}, []string{http.MethodPut}, []string{http.MethodPatch}
 	const conv = "/{sid}/conversations/{conversationId}"
-	return []core.ControlRoute{
+	return append([]core.ControlRoute{
 		{Name: "startConversation", Methods: post, Path: "/{sid}/conversations", Handler: s.startConversation},
 		{Name: "postMessage", Methods: post, Path: conv + "/messages", Handler: s.postMessage},
 		{Name: "visit", Methods: post, Path: conv + "/visits", Handler: s.visit},
@@ -238,5 +238,5 @@ func (s *Service) ControlRoutes() []core.ControlRoute {
 		{Name: "addLabel", Methods: post, Path: conv + "/labels", Handler: s.addLabel},
 		{Name: "insertCard", Methods: post, Path: conv + "/cards", Handler: s.insertCard},
 		{Name: "rate", Methods: put, Path: conv + "/rating", Handler: s.rate},
-	}
+	}, s.viewRoutes()...)
 }
