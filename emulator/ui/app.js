@@ -153,7 +153,7 @@ function fromRequest(x) {
   const failed = x.status >= 400 || !!x.error;
   return { kind: "request", key: "r" + x.seq, seq: x.seq, time: x.time, vendor: x.vendor,
     op: x.operation || "(no operation)", tenant: x.tenant || "", status: x.status,
-    statusText: String(x.status) + (x.error ? " " + x.error : ""), failed, fault: x.fault || "", raw: x };
+    statusText: String(x.status) + (x.error && x.error !== String(x.status) ? " " + x.error : ""), failed, fault: x.fault || "", raw: x };
 }
 function fromDelivery(d) {
   const failed = d.outcome !== "delivered";
