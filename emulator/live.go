@@ -28,9 +28,10 @@ const (
 	// maxLiveClients bounds the fan-out: one more is refused with 503.
 	maxLiveClients = 16
 	// liveTick is how often a listener reads what woke it.
-	liveTick = 200 * time.Millisecond
-	// liveBatch is how many requests and deliveries a listener reads per tick.
-	liveBatch = 100
+	liveTick = 250 * time.Millisecond
+	// liveBatch is how many requests and deliveries a listener reads per
+	// tick: 200 a second of each, more than a page can show.
+	liveBatch = 50
 	// liveKeepAlive is how often an idle stream sends a comment, so that
 	// proxies and browsers keep it open.
 	liveKeepAlive = 15 * time.Second
@@ -218,9 +219,12 @@ func (e *Emulator) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	s := &liveStream{w: w, cur: cur}
 	s.comment("chatemu live journal")
+	// Armed, the stream waits for its tick and listens to neither journal:
+	// a busy vendor path then costs it no wake-ups at all.
 	tick := time.NewTimer(0) // what came before the stream opened goes first
 	armed := true
-	deliveries := e.outbound.Journal().Changed()
+	var requests <-chan struct{}
+	var deliveries <-chan struct{}
 	keepAlive := time.NewTicker(liveKeepAlive)
 	defer keepAlive.Stop()
 	for s.err == nil {
@@ -232,9 +236,8 @@ func (e *Emulator) serveEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-e.closing:
 			return
-		case <-watch.C:
+		case <-requests:
 		case <-deliveries:
-			deliveries = nil // read again once sent
 		case a := <-l.acts:
 			s.send("act", a)
 			continue
@@ -243,19 +246,24 @@ func (e *Emulator) serveEvents(w http.ResponseWriter, r *http.Request) {
 			continue
 		case <-tick.C:
 			armed = false
-			deliveries = e.outbound.Journal().Changed()
+			requests, deliveries = watch.C, e.outbound.Journal().Changed()
 			e.sendNew(s, l)
+			// The records of the next look keep their detail; under load
+			// the rest pay nothing for it.
+			e.journal.KeepDetail(liveBatch)
 			continue
 		}
 		if !armed {
 			tick.Reset(liveTick)
 			armed = true
+			requests, deliveries = nil, nil
 		}
 	}
 }
 
 // sendNew sends the requests and deliveries made since the cursor, at
-// most liveBatch of each, and what was passed over.
+// most liveBatch of each (the oldest requests, which kept their detail;
+// the newest deliveries), and what was passed over.
 func (e *Emulator) sendNew(s *liveStream, l *liveListener) {
 	var missed struct {
 		Requests   uint64 `json:"requests,omitempty"`

@@ -7,6 +7,7 @@
 //	go run ./bench/load -quick          # a smoke run of a few seconds (no figures worth keeping)
 //	go run ./bench/load -rounds 5 -duration 10s -scenario user.add
 //	go run ./bench/load -profile prof   # CPU profiles of chatemu, one per scenario
+//	go run ./bench/load -dashboard      # with and without a dashboard page open
 //
 // Both servers run as separate processes built from this module (GOMAXPROCS
 // left at its default) and are measured in interleaved rounds, alternating
@@ -50,6 +51,7 @@ type config struct {
 	chatemuBin  string
 	bareBin     string
 	hostile     int
+	dashboard   bool
 	out         io.Writer
 }
 
@@ -67,6 +69,7 @@ func main() {
 	flag.StringVar(&cfg.chatemuBin, "chatemu", "", "a prebuilt chatemu binary (default: build one)")
 	flag.StringVar(&cfg.bareBin, "bare", "", "a prebuilt bench/bare binary (default: build one)")
 	flag.IntVar(&cfg.hostile, "hostile", 0, "instead of the load benchmark, send this many hostile requests of each kind and check the memory and CPU bounds (docs/reliability.md)")
+	flag.BoolVar(&cfg.dashboard, "dashboard", false, "instead of the load benchmark, compare chatemu with and without a dashboard page open (a live journal listener) on each scenario")
 	flag.Parse()
 	if *quick {
 		cfg.quick()
@@ -107,6 +110,9 @@ func run(ctx context.Context, cfg config) error {
 	}
 	if cfg.hostile > 0 {
 		return runHostile(cfg, chatemuBin)
+	}
+	if cfg.dashboard {
+		return runDashboard(ctx, cfg, chatemuBin)
 	}
 	out := cfg.out
 	fmt.Fprintf(out, "chatemu load benchmark: %d connections, %d round(s) of %v (+%v warm-up) per server, loopback\n",

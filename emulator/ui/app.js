@@ -161,9 +161,16 @@ function fromDelivery(d) {
     tenant: d.tenant || "", status: d.status, statusText: d.outcome + (d.status ? " " + d.status : ""),
     failed, fault: d.fault || "", raw: d };
 }
+// actTenant names an act's tenant from its path, as the vendors name theirs.
+const actTenants = { "imbachat/widgets": "widget:", "bitrix24/portals": "portal:", imbox: "account:" };
+function actTenant(path) {
+  const m = /^\/_emulator\/(imbachat\/widgets|bitrix24\/portals|imbox)\/([^/]+)/.exec(path || "");
+  if (!m) return "";
+  try { return actTenants[m[1]] + decodeURIComponent(m[2]); } catch { return actTenants[m[1]] + m[2]; }
+}
 function fromAct(a) {
   return { kind: "act", key: "a" + a.seq, seq: a.seq, time: a.time, vendor: a.vendor, op: a.action,
-    tenant: "", status: a.status, statusText: String(a.status), failed: a.status >= 400, fault: "", raw: a };
+    tenant: actTenant(a.path), status: a.status, statusText: String(a.status), failed: a.status >= 400, fault: "", raw: a };
 }
 
 function filters() {

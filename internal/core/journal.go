@@ -34,11 +34,15 @@ type Exchange struct {
 	tree *Value
 }
 
-// withParams fills Params from the kept parameter tree.
+// withParams fills Params from the kept parameter tree, and the detail's
+// headers from the kept ones.
 func (e *Exchange) withParams() {
 	if e.tree != nil {
 		e.Params = SummarizeParams(e.tree)
 		e.tree = nil
+	}
+	if e.Detail != nil {
+		e.Detail.fill()
 	}
 }
 
@@ -55,6 +59,8 @@ type Journal struct {
 	// nobody watches, which is all Record then looks at.
 	watchers atomic.Pointer[[]chan struct{}]
 	watchMu  sync.Mutex
+	// detail is how many more exchanges keep their detail (KeepDetail).
+	detail atomic.Int64
 }
 
 // DefaultJournalSize is how many exchanges a journal keeps by default.

@@ -19,6 +19,80 @@ type ExchangeDetail struct {
 	ResponseBody     string            `json:"response_body,omitempty"`
 	// ResponseBodyBytes is the answer's full size (the body kept may be cut).
 	ResponseBodyBytes int `json:"response_body_bytes"`
+
+	// What the exchange kept as it went, until the record is first read
+	// (under the journal's lock): the copies and conversions cost only
+	// then, and only for the records someone reads.
+	kept *watchState
+}
+
+// fill turns what was kept into the detail's fields.
+func (d *ExchangeDetail) fill() {
+	ws := d.kept
+	if ws == nil {
+		return
+	}
+	d.kept = nil
+	d.Query = clipText(ws.query)
+	d.RequestHeaders = headerDetail(ws.reqHeader, nil)
+	if ws.host != "" {
+		if d.RequestHeaders == nil {
+			d.RequestHeaders = map[string]string{}
+		}
+		d.RequestHeaders["Host"] = clipText(ws.host)
+	}
+	d.ResponseHeaders = headerDetail(ws.respHeader, nil)
+	d.RequestBody, d.RequestBodyBytes = ws.req.text(), ws.req.n
+	d.ResponseBody, d.ResponseBodyBytes = ws.resp.text(), ws.resp.n
+}
+
+// watchState is what the adapter keeps of one exchange while the journal
+// is watched, allocated at once.
+type watchState struct {
+	req                   capturedBody
+	resp                  bodyCapture
+	query, host           string
+	reqHeader, respHeader http.Header
+	detail                ExchangeDetail
+}
+
+// keptHeader is a header as a record keeps it until read: the map itself
+// when it is small (its strings are the request's own copies), else the
+// copy a read would make, at once.
+func keptHeader(h http.Header) http.Header {
+	size := 0
+	for k, vs := range h {
+		size += len(k)
+		for _, v := range vs {
+			size += len(v)
+		}
+	}
+	if size <= maxSharedHeader {
+		return h
+	}
+	out := http.Header{}
+	for k, v := range headerDetail(h, nil) {
+		out[k] = []string{v}
+	}
+	return out
+}
+
+// maxSharedHeader is the largest header a watched record keeps as the
+// request had it.
+const maxSharedHeader = 8 << 10
+
+// exchangeDetail is what a watched journal keeps of an exchange: until
+// it is read, references and the bodies' starts.
+func (ws *watchState) exchangeDetail(r *http.Request, w http.ResponseWriter) *ExchangeDetail {
+	ws.query, ws.host = r.URL.RawQuery, r.Host
+	if len(r.RequestURI) > journalKeepSource {
+		// Slices of a long request line would keep all of it.
+		ws.query, ws.host = clipText(ws.query), clipText(ws.host)
+	}
+	ws.reqHeader, ws.respHeader = keptHeader(r.Header), keptHeader(w.Header())
+	ws.req.body = nil // the connection's reader is not the record's to keep
+	ws.detail.kept = ws
+	return &ws.detail
 }
 
 // Bounds of what a watched journal keeps of each exchange.
@@ -76,45 +150,62 @@ func (w *Watch) Close() {
 // Watched reports whether anyone watches the journal.
 func (j *Journal) Watched() bool { return j.watchers.Load() != nil }
 
+// KeepDetail lets the next n exchanges recorded while the journal is
+// watched keep their detail (ExchangeDetail), replacing what was left of
+// the last allowance. A watcher that reads n records per look allows n at
+// each look: at a few requests a second every record keeps its detail, and
+// under load only those the watcher will read pay for it.
+func (j *Journal) KeepDetail(n int) { j.detail.Store(int64(n)) }
+
+// takeDetail reports whether the exchange being served keeps its detail.
+func (j *Journal) takeDetail() bool {
+	return j.watchers.Load() != nil && j.detail.Load() > 0 && j.detail.Add(-1) >= 0
+}
+
 // After returns the kept records with a sequence number above seq, oldest
-// first: at most limit of them (the newest), how many records after seq
-// it passed over (overwritten by newer ones, or beyond the limit), and
-// the sequence number of the newest record, where a reader continues.
-// It walks only the records after seq, not the whole ring.
+// first: at most limit of them (the oldest: those that kept their detail
+// under KeepDetail), how many records after seq it passed over (overwritten
+// by newer ones, or beyond the limit), and the sequence number of the
+// newest record, where a reader continues. It walks only the records it
+// returns, not the whole ring.
 func (j *Journal) After(seq uint64, limit int) (out []Exchange, missed, last uint64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	last = j.next - 1
+	last = max(j.next-1, seq)
 	first := seq + 1
 	if j.next > uint64(j.size) && first < j.next-uint64(j.size) {
 		missed += j.next - uint64(j.size) - first
 		first = j.next - uint64(j.size)
 	}
-	if limit > 0 && j.next > first && j.next-first > uint64(limit) {
-		missed += j.next - first - uint64(limit)
-		first = j.next - uint64(limit)
+	end := j.next
+	if limit > 0 && end > first && end-first > uint64(limit) {
+		missed += end - first - uint64(limit)
+		end = first + uint64(limit)
 	}
-	for s := first; s < j.next; s++ {
+	for s := first; s < end; s++ {
 		e := &j.ring[j.slot(s)]
 		if e.Seq == s { // a cleared record is gone, not missed
 			e.withParams()
 			out = append(out, *e)
 		}
 	}
-	return out, missed, max(last, seq)
+	return out, missed, last
 }
 
-// headerDetail copies up to maxDetailHeaders headers, each value cut.
-func headerDetail(h http.Header) map[string]string {
+// headerDetail copies up to maxDetailHeaders headers into out (made when
+// nil), each value cut.
+func headerDetail(h http.Header, out map[string]string) map[string]string {
 	if len(h) == 0 {
-		return nil
+		return out
 	}
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	out := make(map[string]string, min(len(names), maxDetailHeaders))
+	if out == nil {
+		out = make(map[string]string, min(len(names), maxDetailHeaders))
+	}
 	for _, k := range names[:min(len(names), maxDetailHeaders)] {
 		out[clipText(k)] = clipText(strings.Join(h[k], ", "))
 	}
@@ -129,7 +220,11 @@ type bodyCapture struct {
 
 func (c *bodyCapture) add(b []byte) {
 	c.n += len(b)
-	if room := MaxDetailBody - len(c.buf); room > 0 {
+	if room := MaxDetailBody - len(c.buf); room > 0 && len(b) > 0 {
+		if c.buf == nil {
+			// Most bodies come in one piece: one allocation of their size.
+			c.buf = make([]byte, 0, min(len(b), MaxDetailBody))
+		}
 		c.buf = append(c.buf, b[:min(room, len(b))]...)
 	}
 }

@@ -44,8 +44,9 @@ func TestJournalWatch(t *testing.T) {
 		clearFirst bool
 	}{
 		{name: "the new ones", after: 1, limit: 100, seqs: []uint64{2, 3, 4}, recordsTo: 4},
-		{name: "the newest within the limit", after: 0, limit: 2, seqs: []uint64{3, 4}, missed: 2, recordsTo: 4},
+		{name: "the oldest within the limit", after: 0, limit: 2, seqs: []uint64{1, 2}, missed: 2, recordsTo: 4},
 		{name: "overwritten by the ring", after: 1, limit: 100, seqs: []uint64{16, 17, 18, 19, 20, 21, 22, 23, 24, 25}, missed: 14, recordsTo: 25},
+		{name: "overwritten and beyond the limit", after: 1, limit: 3, seqs: []uint64{16, 17, 18}, missed: 21, recordsTo: 25},
 		{name: "nothing new", after: 25, limit: 100, recordsTo: 25},
 		{name: "cleared records are gone, not missed", after: 25, limit: 100, recordsTo: 25, clearFirst: true},
 	}
@@ -103,15 +104,20 @@ func TestJournalDetailOnlyWhileWatched(t *testing.T) {
 	post("v=unwatched")
 	w := j.Watch()
 	defer w.Close()
+	post("v=watched, no allowance")
+	j.KeepDetail(1)
 	post("v=watched")
+	post("v=watched, allowance spent")
 	all := j.Find(JournalFilter{})
-	if len(all) != 2 {
-		t.Fatalf("%d records, want 2", len(all))
+	if len(all) != 4 {
+		t.Fatalf("%d records, want 4", len(all))
 	}
-	if all[0].Detail != nil {
-		t.Errorf("an unwatched exchange kept its detail: %+v", all[0].Detail)
+	for _, i := range []int{0, 1, 3} {
+		if all[i].Detail != nil {
+			t.Errorf("exchange %d kept its detail: %+v", i, all[i].Detail)
+		}
 	}
-	d := all[1].Detail
+	d := all[2].Detail
 	if d == nil {
 		t.Fatal("a watched exchange kept no detail")
 	}

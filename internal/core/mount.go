@@ -138,14 +138,15 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 	if route != nil {
 		req.Route, ex.Operation = route.Name, route.Name
 	}
-	var reqBody *capturedBody
-	if a.h.Journal.Watched() {
+	var watch *watchState
+	if a.h.Journal.takeDetail() {
 		// Someone reads the journal as it is written: keep what it will
 		// want to see of this exchange.
-		w.capture = &bodyCapture{}
+		watch = &watchState{}
+		w.capture = &watch.resp
 		if r.Body != nil && r.Body != http.NoBody {
-			reqBody = &capturedBody{body: r.Body}
-			r.Body = reqBody
+			watch.req.body = r.Body
+			r.Body = &watch.req
 		}
 	}
 	defer func() {
@@ -164,8 +165,8 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 				ex.Params = summarize(req.Params)
 			}
 		}
-		if w.capture != nil {
-			ex.Detail = exchangeDetail(r, w, reqBody)
+		if watch != nil {
+			ex.Detail = watch.exchangeDetail(r, w)
 		}
 		a.h.Journal.Record(*ex)
 		if req.outbox.Len() > 0 && a.h.Outbound != nil && p == nil {
@@ -202,22 +203,6 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 		return
 	}
 	serve(w)
-}
-
-// exchangeDetail is what a watched journal keeps of an exchange.
-func exchangeDetail(r *http.Request, w *statusWriter, body *capturedBody) *ExchangeDetail {
-	d := &ExchangeDetail{Query: clipText(r.URL.RawQuery), RequestHeaders: headerDetail(r.Header),
-		ResponseHeaders: headerDetail(w.Header()), ResponseBody: w.capture.text(), ResponseBodyBytes: w.capture.n}
-	if r.Host != "" {
-		if d.RequestHeaders == nil {
-			d.RequestHeaders = map[string]string{}
-		}
-		d.RequestHeaders["Host"] = clipText(r.Host)
-	}
-	if body != nil {
-		d.RequestBody, d.RequestBodyBytes = body.text(), body.n
-	}
-	return d
 }
 
 // routeError answers requests no route serves: an unknown operation (404,
