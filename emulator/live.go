@@ -29,6 +29,9 @@ const (
 	maxLiveClients = 16
 	// liveTick is how often a listener reads what woke it.
 	liveTick = 250 * time.Millisecond
+	// liveLead is how long before a look a listener allows the records
+	// their detail again.
+	liveLead = 25 * time.Millisecond
 	// liveBatch is how many requests and deliveries a listener reads per
 	// tick: 200 a second of each, more than a page can show.
 	liveBatch = 50
@@ -219,10 +222,14 @@ func (e *Emulator) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	s := &liveStream{w: w, cur: cur}
 	s.comment("chatemu live journal")
-	// Armed, the stream waits for its tick and listens to neither journal:
-	// a busy vendor path then costs it no wake-ups at all.
-	tick := time.NewTimer(0) // what came before the stream opened goes first
-	armed := true
+	// Woken by a record, the stream waits for its look and listens to
+	// neither journal meanwhile: a busy vendor path then costs it no
+	// wake-ups at all. Shortly before the look it allows the next records
+	// their detail again, so that under load (when the ring has turned
+	// since the last look) the records it reads are ones that kept it.
+	grant, look := time.NewTimer(liveTick), time.NewTimer(0) // what came before the stream opened goes first
+	grant.Stop()
+	waiting := true
 	var requests <-chan struct{}
 	var deliveries <-chan struct{}
 	keepAlive := time.NewTicker(liveKeepAlive)
@@ -244,26 +251,30 @@ func (e *Emulator) serveEvents(w http.ResponseWriter, r *http.Request) {
 		case <-keepAlive.C:
 			s.comment("")
 			continue
-		case <-tick.C:
-			armed = false
+		case <-grant.C:
+			e.journal.KeepDetail(2 * liveBatch)
+			look.Reset(liveLead)
+			continue
+		case <-look.C:
+			waiting = false
 			requests, deliveries = watch.C, e.outbound.Journal().Changed()
 			e.sendNew(s, l)
-			// The records of the next look keep their detail; under load
-			// the rest pay nothing for it.
-			e.journal.KeepDetail(liveBatch)
+			// Twice the batch: the requests in flight now are recorded
+			// first, without it. At a person's pace, every one keeps it.
+			e.journal.KeepDetail(2 * liveBatch)
 			continue
 		}
-		if !armed {
-			tick.Reset(liveTick)
-			armed = true
+		if !waiting {
+			grant.Reset(liveTick - liveLead)
+			waiting = true
 			requests, deliveries = nil, nil
 		}
 	}
 }
 
 // sendNew sends the requests and deliveries made since the cursor, at
-// most liveBatch of each (the oldest requests, which kept their detail;
-// the newest deliveries), and what was passed over.
+// most liveBatch of each (the oldest requests that kept their detail when
+// more came; the newest deliveries), and what was passed over.
 func (e *Emulator) sendNew(s *liveStream, l *liveListener) {
 	var missed struct {
 		Requests   uint64 `json:"requests,omitempty"`

@@ -163,30 +163,46 @@ func (j *Journal) takeDetail() bool {
 }
 
 // After returns the kept records with a sequence number above seq, oldest
-// first: at most limit of them (the oldest: those that kept their detail
-// under KeepDetail), how many records after seq it passed over (overwritten
-// by newer ones, or beyond the limit), and the sequence number of the
-// newest record, where a reader continues. It walks only the records it
-// returns, not the whole ring.
+// first, how many records after seq it passed over (overwritten by newer
+// ones, or beyond the limit), and the sequence number of the newest record,
+// where a reader continues. When more than limit are new, it returns the
+// oldest limit of those that kept their detail (KeepDetail): under load,
+// the ones a watcher allowed it for. It walks only the records after seq.
 func (j *Journal) After(seq uint64, limit int) (out []Exchange, missed, last uint64) {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	last = max(j.next-1, seq)
 	first := seq + 1
 	if j.next > uint64(j.size) && first < j.next-uint64(j.size) {
 		missed += j.next - uint64(j.size) - first
 		first = j.next - uint64(j.size)
 	}
-	end := j.next
-	if limit > 0 && end > first && end-first > uint64(limit) {
-		missed += end - first - uint64(limit)
-		end = first + uint64(limit)
-	}
-	for s := first; s < end; s++ {
+	over := limit > 0 && j.next > first && j.next-first > uint64(limit)
+	for s := first; s < j.next && (!over || len(out) < limit); s++ {
 		e := &j.ring[j.slot(s)]
-		if e.Seq == s { // a cleared record is gone, not missed
-			e.withParams()
+		if e.Seq == s && (!over || e.Detail != nil) { // a cleared record is gone, not missed
 			out = append(out, *e)
+			if e.Detail != nil {
+				// A Find may fill the ring's detail under the lock.
+				d := *e.Detail
+				out[len(out)-1].Detail = &d
+			}
+		}
+	}
+	if over {
+		missed += j.next - first - uint64(len(out))
+	}
+	j.mu.Unlock()
+	// The copies are filled outside the lock, so that a look holds the
+	// vendor path's Record for the copying only: what they point to is
+	// never changed once recorded, and the ring's own records stay as
+	// they were (a later Find fills those).
+	for i := range out {
+		e := &out[i]
+		if e.tree != nil {
+			e.Params, e.tree = SummarizeParams(e.tree), nil
+		}
+		if e.Detail != nil {
+			e.Detail.fill()
 		}
 	}
 	return out, missed, last

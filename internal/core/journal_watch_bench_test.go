@@ -12,19 +12,17 @@ import (
 // BenchmarkWatchedRequest is one vendor request through the adapter, with
 // and without a watcher of the journal: the price of an open dashboard.
 func BenchmarkWatchedRequest(b *testing.B) {
-	for _, watched := range []bool{false, true} {
-		name := "unwatched"
-		if watched {
-			name = "watched"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, mode := range []string{"unwatched", "watched", "watched with detail"} {
+		b.Run(mode, func(b *testing.B) {
 			j := NewJournal(0)
 			h := Mount(fakeVendor{}, Hooks{Clock: NewClock(timeZero, false), Journal: j, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if watched {
+			if mode != "unwatched" {
 				// Not drained: a live listener reads a few times a
 				// second, not at every record.
 				w := j.Watch()
 				defer w.Close()
+			}
+			if mode == "watched with detail" {
 				j.KeepDetail(1 << 40)
 			}
 			b.ReportAllocs()

@@ -3,6 +3,7 @@ package core
 import (
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -22,7 +23,11 @@ func TestJournalWatch(t *testing.T) {
 		t.Fatal("not watched after Watch")
 	}
 	for i := 2; i <= 4; i++ {
-		j.Record(Exchange{Status: i})
+		var d *ExchangeDetail
+		if i%2 == 0 {
+			d = &ExchangeDetail{}
+		}
+		j.Record(Exchange{Status: i, Detail: d})
 	}
 	select {
 	case <-w.C:
@@ -44,16 +49,21 @@ func TestJournalWatch(t *testing.T) {
 		clearFirst bool
 	}{
 		{name: "the new ones", after: 1, limit: 100, seqs: []uint64{2, 3, 4}, recordsTo: 4},
-		{name: "the oldest within the limit", after: 0, limit: 2, seqs: []uint64{1, 2}, missed: 2, recordsTo: 4},
+		{name: "beyond the limit: the oldest that kept their detail", after: 0, limit: 2, seqs: []uint64{2, 4}, missed: 2, recordsTo: 4},
 		{name: "overwritten by the ring", after: 1, limit: 100, seqs: []uint64{16, 17, 18, 19, 20, 21, 22, 23, 24, 25}, missed: 14, recordsTo: 25},
-		{name: "overwritten and beyond the limit", after: 1, limit: 3, seqs: []uint64{16, 17, 18}, missed: 21, recordsTo: 25},
+		{name: "overwritten and beyond the limit", after: 1, limit: 3, seqs: []uint64{16, 18, 20}, missed: 21, recordsTo: 25},
 		{name: "nothing new", after: 25, limit: 100, recordsTo: 25},
 		{name: "cleared records are gone, not missed", after: 25, limit: 100, recordsTo: 25, clearFirst: true},
 	}
 	for _, tt := range tests {
 		// Sequential: the cases share the journal.
 		for j.LastSeq() < uint64(tt.recordsTo) {
-			j.Record(Exchange{})
+			// Even records kept their detail.
+			var d *ExchangeDetail
+			if j.LastSeq()%2 == 1 {
+				d = &ExchangeDetail{}
+			}
+			j.Record(Exchange{Detail: d})
 		}
 		if tt.clearFirst {
 			j.Clear()
@@ -63,7 +73,7 @@ func TestJournalWatch(t *testing.T) {
 		for _, e := range got {
 			seqs = append(seqs, e.Seq)
 		}
-		if !equalSeqs(seqs, tt.seqs) || missed != tt.missed || last != uint64(tt.recordsTo) {
+		if !slices.Equal(seqs, tt.seqs) || missed != tt.missed || last != uint64(tt.recordsTo) {
 			t.Errorf("%s: After(%d, %d) = %v, missed %d, last %d; want %v, missed %d, last %d",
 				tt.name, tt.after, tt.limit, seqs, missed, last, tt.seqs, tt.missed, tt.recordsTo)
 		}
@@ -73,18 +83,6 @@ func TestJournalWatch(t *testing.T) {
 	if j.Watched() {
 		t.Fatal("still watched after Close")
 	}
-}
-
-func equalSeqs(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestJournalDetailOnlyWhileWatched: an exchange keeps its headers and
@@ -157,5 +155,39 @@ func TestBodyCaptureKeepsTheStart(t *testing.T) {
 				t.Errorf("kept %d bytes (valid %v) of %d counted; want %d of %d", len(got), utf8.ValidString(got), c.n, tt.keep, total)
 			}
 		})
+	}
+}
+
+// TestJournalAfterBesideFind: a watcher reading while the journal is read
+// and written elsewhere (run with -race).
+func TestJournalAfterBesideFind(t *testing.T) {
+	t.Parallel()
+	j := NewJournal(50)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 500; i++ {
+			ws := &watchState{reqHeader: http.Header{"A": {"b"}}}
+			ws.detail.kept = ws
+			j.Record(Exchange{Detail: &ws.detail})
+			if i%10 == 0 {
+				j.Find(JournalFilter{})
+			}
+		}
+	}()
+	var seq uint64
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var out []Exchange
+		out, _, seq = j.After(seq, 5)
+		for _, e := range out {
+			if e.Detail == nil || e.Detail.RequestHeaders["A"] != "b" {
+				t.Fatalf("record %d read without its detail: %+v", e.Seq, e.Detail)
+			}
+		}
 	}
 }
