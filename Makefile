@@ -2,12 +2,13 @@
 #   make run    start the emulator on 127.0.0.1:8080 with the embedded default fixtures
 #               (make run ADDR=:8080 listens on every interface)
 #   make test   vet, race-enabled tests and a short fuzz run of every fuzz target
+#               (the dashboard's browser tests need Chromium: apt-get install -y chromium)
 
 GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 FUZZTIME ?= 10s
 
-.PHONY: run test vet fuzz bench load build image
+.PHONY: run test vet fuzz bench load build image screenshot
 
 run:
 	$(GO) run ./cmd/chatemu --addr $(ADDR)
@@ -36,6 +37,10 @@ bench:
 # on demand only, never in CI.
 load:
 	$(GO) run ./bench/load
+
+# The README's picture of the dashboard, taken in headless Chromium.
+screenshot:
+	CHATEMU_SCREENSHOT=$(CURDIR)/docs/dashboard.png $(GO) test -count=1 -run '^TestScreenshot$$' ./tests/browser
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o chatemu ./cmd/chatemu

@@ -35,6 +35,8 @@ func (e *Emulator) routes() *mux.Router {
 	c.Handle("/scenarios/{name}", e.control(true, methods{http.MethodDelete: e.removeScenario})).Name("control.scenario")
 	c.Handle("/state", e.control(true, methods{http.MethodGet: e.exportState, http.MethodPut: e.importState})).Name("control.state")
 	c.Handle("/deliveries", e.control(true, methods{http.MethodGet: e.deliveries, http.MethodDelete: e.clearDeliveries})).Name("control.deliveries")
+	c.Handle("/events", http.HandlerFunc(e.serveEvents)).Name("control.events")
+	e.mountUI(c)
 	e.mountVendorControl(c)
 	c.NotFoundHandler = e.control(false, notFound("no control route %s %s"))
 	var prefixes []string
@@ -87,7 +89,12 @@ func (e *Emulator) mountVendorControl(c *mux.Router) {
 				byPath[cr.Path] = methods{}
 			}
 			for _, m := range cr.Methods {
-				byPath[cr.Path][strings.ToUpper(m)] = cr.Handler
+				m = strings.ToUpper(m)
+				h := cr.Handler
+				if m != http.MethodGet && m != http.MethodHead {
+					h = e.announced(v.Name(), cr.Name, h)
+				}
+				byPath[cr.Path][m] = h
 			}
 			names[cr.Path] = append(names[cr.Path], cr.Name)
 		}
@@ -168,6 +175,17 @@ func (e *Emulator) adminAuthorized(r *http.Request) bool {
 }
 
 func writeControl(w http.ResponseWriter, resp *core.Response, err error) {
+	resp = controlAnswer(resp, err)
+	if resp == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	_, _ = resp.Write(w)
+}
+
+// controlAnswer is the answer a control operation's result is sent as:
+// the response, or its error as {"error", "problems"}; nil is 204.
+func controlAnswer(resp *core.Response, err error) *core.Response {
 	if err != nil {
 		var ce *controlErr
 		var ve *core.ValidationError
@@ -188,11 +206,7 @@ func writeControl(w http.ResponseWriter, resp *core.Response, err error) {
 		}
 		resp = core.JSON(ce.Status, ce)
 	}
-	if resp == nil {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	_, _ = resp.Write(w)
+	return resp
 }
 
 func (e *Emulator) healthz(*http.Request) (*core.Response, error) {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chatemu/chatemu/emulator/bitrix24"
@@ -74,6 +75,11 @@ type Emulator struct {
 	byPrefix []vendorRouter
 	faults   *fault.Engine
 	outbound *outbound.Engine
+	// live hands person acts to the live journal's listeners; closing ends
+	// their streams (Release).
+	live        liveHub
+	closing     chan struct{}
+	closingOnce sync.Once
 }
 
 // New validates the fixtures, opens the state and builds the handler.
@@ -100,7 +106,7 @@ func New(cfg Config) (*Emulator, error) {
 		}
 	}
 	e := &Emulator{cfg: cfg, log: log, clock: core.NewClock(cfg.Clock, cfg.FreezeClock),
-		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs}
+		journal: core.NewJournal(cfg.JournalSize), logger: logger, docs: docs, closing: make(chan struct{})}
 	e.outbound = outbound.New(outbound.Config{Timeout: cfg.EventTimeout, JournalSize: cfg.DeliveryJournalSize,
 		Now: e.clock.Now, Faults: deliveryFaults{e}, Logger: logger})
 	deps := core.Deps{Log: log, Clock: e.clock, Random: core.NewRandom(cfg.Seed), Logger: logger, Journal: e.journal,
@@ -268,13 +274,17 @@ func (e *Emulator) Deliveries() *outbound.Engine { return e.outbound }
 func (e *Emulator) Faults() *fault.Engine { return e.faults }
 
 // Release lets requests held by faults (timeouts, latency, slow bodies) go
-// at once; call it before shutting the HTTP server down.
-func (e *Emulator) Release() { e.faults.Release() }
+// at once and ends the live journal's streams; call it before shutting the
+// HTTP server down.
+func (e *Emulator) Release() {
+	e.faults.Release()
+	e.closingOnce.Do(func() { close(e.closing) })
+}
 
 // Close releases held requests and the state (flushing a data file).
 // Closing twice is fine.
 func (e *Emulator) Close() error {
-	e.faults.Release()
+	e.Release()
 	e.outbound.Close()
 	return e.log.Close()
 }

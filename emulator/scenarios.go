@@ -12,13 +12,16 @@ import (
 type bundledInfo struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// Document is the scenario itself (the dashboard's editor starts from it).
+	Document *fault.Scenario `json:"document,omitempty"`
 }
 
 // scenarios lists the active scenarios with their counters, and the bundled ones.
 func (e *Emulator) scenarios(*http.Request) (*core.Response, error) {
 	var b []bundledInfo
 	for _, n := range fault.BundledNames() {
-		b = append(b, bundledInfo{Name: n, Description: fault.Describe(n)})
+		doc, _ := fault.Bundled(n)
+		b = append(b, bundledInfo{Name: n, Description: fault.Describe(n), Document: doc})
 	}
 	return core.OK(map[string]any{"active": e.faults.Active(), "bundled": b}), nil
 }
@@ -44,6 +47,13 @@ func (e *Emulator) activateScenario(r *http.Request) (*core.Response, error) {
 		}
 	} else if s, err = fault.Parse("request body", data); err != nil {
 		return nil, err
+	}
+	if r.URL.Query().Get("dry_run") == "true" {
+		// Checked as an activation would be, and left inactive.
+		if err := e.faults.Check(s); err != nil {
+			return nil, controlError(http.StatusBadRequest, "%v", err)
+		}
+		return core.OK(map[string]any{"status": "valid", "scenario": s.Name}), nil
 	}
 	if err := e.faults.Activate(s); err != nil {
 		return nil, controlError(http.StatusBadRequest, "%v", err)

@@ -27,10 +27,13 @@ type Snapshot struct {
 }
 
 // ExportState takes a snapshot of all vendor state.
-func (e *Emulator) ExportState() (*Snapshot, error) {
+func (e *Emulator) ExportState() (*Snapshot, error) { return e.export(e.models()) }
+
+// export takes a snapshot of the models given.
+func (e *Emulator) export(models []*state.DB) (*Snapshot, error) {
 	snap := &Snapshot{Format: stateFormat, Taken: e.clock.Now(), Documents: map[string]json.RawMessage{}, Sequences: map[string]int64{}}
 	// One state: every model is held still until all are exported.
-	err := state.ExportAll(e.models(), func(key string, raw []byte) error {
+	err := state.ExportAll(models, func(key string, raw []byte) error {
 		if name, ok := strings.CutPrefix(key, "seq:"); ok {
 			n, _ := strconv.ParseInt(string(raw), 10, 64)
 			snap.Sequences[name] = n
@@ -86,8 +89,19 @@ func (e *Emulator) owner(key string) *state.DB {
 	return nil
 }
 
-func (e *Emulator) exportState(*http.Request) (*core.Response, error) {
-	snap, err := e.ExportState()
+// exportState answers the snapshot; ?vendor=<name> keeps one vendor's part
+// (what the dashboard's state browser reads; not a snapshot to import
+// alone, since an import replaces every vendor's state).
+func (e *Emulator) exportState(r *http.Request) (*core.Response, error) {
+	models := e.models()
+	if name := r.URL.Query().Get("vendor"); name != "" {
+		v := e.Vendor(name)
+		if v == nil {
+			return nil, controlError(http.StatusNotFound, "no vendor %q (one of %s)", name, strings.Join(vendorNames, ", "))
+		}
+		models = []*state.DB{v.Model()}
+	}
+	snap, err := e.export(models)
 	if err != nil {
 		return nil, controlError(http.StatusInternalServerError, "export failed: %v", err)
 	}

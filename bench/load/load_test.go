@@ -33,6 +33,28 @@ func TestQuickRun(t *testing.T) {
 	}
 }
 
+// TestQuickDashboardRun keeps the -dashboard mode working: each scenario
+// with and without a live journal listener, for a fraction of a second.
+func TestQuickDashboardRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two binaries and runs them")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command to build the servers with")
+	}
+	var out bytes.Buffer
+	cfg := config{rounds: 1, conns: 50, dashboard: true, filter: "grabAgents", out: &out}
+	cfg.quick()
+	if err := run(context.Background(), cfg); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"imbox grabAgents", "page open", "events"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestHistogramQuantiles(t *testing.T) {
 	h := newHistogram()
 	for us := 1; us <= 10000; us++ {

@@ -7,6 +7,7 @@
 //	go run ./bench/load -quick          # a smoke run of a few seconds (no figures worth keeping)
 //	go run ./bench/load -rounds 5 -duration 10s -scenario user.add
 //	go run ./bench/load -profile prof   # CPU profiles of chatemu, one per scenario
+//	go run ./bench/load -dashboard      # with and without a dashboard page open
 //
 // Both servers run as separate processes built from this module (GOMAXPROCS
 // left at its default) and are measured in interleaved rounds, alternating
@@ -51,6 +52,7 @@ type config struct {
 	bareBin     string
 	hostile     int
 	deliveries  int
+	dashboard   bool
 	out         io.Writer
 }
 
@@ -69,6 +71,7 @@ func main() {
 	flag.StringVar(&cfg.bareBin, "bare", "", "a prebuilt bench/bare binary (default: build one)")
 	flag.IntVar(&cfg.hostile, "hostile", 0, "instead of the load benchmark, send this many hostile requests of each kind and check the memory and CPU bounds (docs/reliability.md)")
 	flag.IntVar(&cfg.deliveries, "deliveries", 0, "instead of the load benchmark, measure this many deliveries (bot events, webhooks) per trigger to a local handler")
+	flag.BoolVar(&cfg.dashboard, "dashboard", false, "instead of the load benchmark, compare chatemu with and without a dashboard page open (a live journal listener) on each scenario")
 	flag.Parse()
 	if *quick {
 		cfg.quick()
@@ -112,6 +115,9 @@ func run(ctx context.Context, cfg config) error {
 	}
 	if cfg.deliveries > 0 {
 		return runDeliveries(cfg, chatemuBin)
+	}
+	if cfg.dashboard {
+		return runDashboard(ctx, cfg, chatemuBin)
 	}
 	out := cfg.out
 	fmt.Fprintf(out, "chatemu load benchmark: %d connections, %d round(s) of %v (+%v warm-up) per server, loopback\n",

@@ -228,7 +228,7 @@ func (p *visitorPatch) apply(v *visitorInfo) error {
 func (s *Service) ControlRoutes() []core.ControlRoute {
 	post, put, patch := []string{http.MethodPost}, []string{http.MethodPut}, []string{http.MethodPatch}
 	const conv = "/{sid}/conversations/{conversationId}"
-	return []core.ControlRoute{
+	return append([]core.ControlRoute{
 		{Name: "startConversation", Methods: post, Path: "/{sid}/conversations", Handler: s.startConversation},
 		{Name: "postMessage", Methods: post, Path: conv + "/messages", Handler: s.postMessage},
 		{Name: "visit", Methods: post, Path: conv + "/visits", Handler: s.visit},
@@ -241,5 +241,5 @@ func (s *Service) ControlRoutes() []core.ControlRoute {
 		{Name: "identifyVisitor", Methods: post, Path: conv + "/identification", Handler: s.identifyVisitor},
 		{Name: "setWebhook", Methods: put, Path: "/{sid}/webhook", Handler: s.setWebhook},
 		{Name: "deleteWebhook", Methods: []string{http.MethodDelete}, Path: "/{sid}/webhook", Handler: s.deleteWebhook},
-	}
+	}, s.viewRoutes()...)
 }

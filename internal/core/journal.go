@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,10 @@ type Exchange struct {
 	Fault     string         `json:"fault,omitempty"` // the fault rule that fired, if any
 	Note      string         `json:"note,omitempty"`  // e.g. the nearest known operations of an unknown one
 	Duration  time.Duration  `json:"duration_ns"`
+	// Detail is the request and answer as sent (headers, query, the start
+	// of both bodies): kept only while the journal is watched (Watch), so
+	// that an instance nobody looks at pays nothing for it.
+	Detail *ExchangeDetail `json:"detail,omitempty"`
 
 	// tree is a small decoded parameter tree kept as it is until the
 	// exchange is read, when it becomes Params: summarizing costs
@@ -29,11 +34,15 @@ type Exchange struct {
 	tree *Value
 }
 
-// withParams fills Params from the kept parameter tree.
+// withParams fills Params from the kept parameter tree, and the detail's
+// headers from the kept ones.
 func (e *Exchange) withParams() {
 	if e.tree != nil {
 		e.Params = SummarizeParams(e.tree)
 		e.tree = nil
+	}
+	if e.Detail != nil {
+		e.Detail.fill()
 	}
 }
 
@@ -44,6 +53,14 @@ type Journal struct {
 	ring []Exchange // grows to size as records come, then wraps
 	size int
 	next uint64 // sequence number of the next record
+
+	// watchers are the wake-up channels of the journal's watchers, copied
+	// on every change so that Record reads them without a lock; nil while
+	// nobody watches, which is all Record then looks at.
+	watchers atomic.Pointer[[]chan struct{}]
+	watchMu  sync.Mutex
+	// detail is how many more exchanges keep their detail (KeepDetail).
+	detail atomic.Int64
 }
 
 // DefaultJournalSize is how many exchanges a journal keeps by default.
@@ -71,6 +88,21 @@ func (j *Journal) Record(e Exchange) uint64 {
 	// 900 KB path makes 900 KB.)
 	e.Path, e.Tenant, e.Error, e.Note = clipText(e.Path), clipText(e.Tenant), clipText(e.Error), clipText(e.Note)
 	e.Method, e.Fault = method(e.Method), clipText(e.Fault)
+	seq := j.record(e)
+	if ws := j.watchers.Load(); ws != nil {
+		// A wake-up, never a wait: a watcher that has not taken the last
+		// one reads this record with it.
+		for _, c := range *ws {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
+		}
+	}
+	return seq
+}
+
+func (j *Journal) record(e Exchange) uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	e.Seq = j.next

@@ -85,6 +85,8 @@ type adapter struct {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// capture keeps the start of the answer while the journal is watched.
+	capture *bodyCapture
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -97,6 +99,9 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if w.capture != nil {
+		w.capture.add(b)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -133,6 +138,18 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 	if route != nil {
 		req.Route, ex.Operation = route.Name, route.Name
 	}
+	var watch *watchState
+	if a.h.Journal.takeDetail() {
+		// Someone reads the journal as it is written: keep what it will
+		// want to see of this exchange.
+		watch = &watchState{}
+		req.watched = true
+		w.capture = &watch.resp
+		if r.Body != nil && r.Body != http.NoBody {
+			watch.req.body = r.Body
+			r.Body = &watch.req
+		}
+	}
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {
@@ -142,6 +159,9 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 			}
 		}
 		if !req.recorded {
+			if watch != nil {
+				ex.Detail = watch.exchangeDetail(r, w)
+			}
 			a.record(req, ex, w.status)
 		}
 		if req.outbox.Len() > 0 && a.h.Outbound != nil && p == nil {
@@ -269,7 +289,9 @@ func (a *adapter) record(req *Request, ex *Exchange, status int) {
 }
 
 func (a *adapter) write(w http.ResponseWriter, req *Request, ex *Exchange, resp *Response) {
-	if !req.recorded {
+	// A watched exchange keeps the start of its answer, so it is journaled
+	// once written (a page reading the journal live does not race it).
+	if !req.recorded && !req.watched {
 		status := resp.Status
 		if status == 0 {
 			status = http.StatusOK

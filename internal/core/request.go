@@ -30,6 +30,7 @@ type Request struct {
 	outbox   *outbound.Outbox
 	start    time.Time // when the request arrived (wall clock)
 	recorded bool      // journaled already
+	watched  bool      // the live journal keeps this exchange's detail
 }
 
 // Outbox is where a handler puts the deliveries its request causes (a bot
