@@ -181,3 +181,43 @@ func TestUnreliableDeliveriesScenario(t *testing.T) {
 		t.Errorf("second: %+v", list[1])
 	}
 }
+
+// TestCloseWithDeliveriesPending: an instance whose handlers hang closes at
+// once; what was waiting is journaled as dropped.
+func TestCloseWithDeliveriesPending(t *testing.T) {
+	t.Parallel()
+	hold := make(chan struct{})
+	handler := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(hold); handler.Close() })
+	e, err := emulator.New(emulator.Config{EventTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		e.Deliveries().Submit(outbound.Delivery{Vendor: "bitrix24", Event: "ONIMBOTMESSAGEADD", URL: handler.URL})
+	}
+	done := make(chan error, 1)
+	go func() { done <- e.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close hung with deliveries pending")
+	}
+	list, _ := e.Deliveries().Journal().List(emulator.DeliveryFilter{})
+	if len(list) != 20 {
+		t.Errorf("%d records, want 20", len(list))
+	}
+	for _, r := range list {
+		if r.Outcome != "dropped" || !strings.Contains(r.Error, "shut down") {
+			t.Errorf("after close: %+v", r)
+		}
+	}
+}
