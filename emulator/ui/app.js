@@ -198,15 +198,21 @@ function timeText(t) {
   return isNaN(d) ? String(t) : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
 
+// breakable lets a long operation name wrap after its dots only.
+function breakable(name) {
+  return String(name).split(/(?<=\.)/).flatMap((part, i) => i ? [el("wbr"), part] : [part]);
+}
+
 function row(e) {
   if (e.kind === "missed") {
     return el("tr", { class: "marker" }, el("td", { colspan: 7 }, e.text));
   }
   const tr = el("tr", { tabindex: 0, "aria-selected": selected === e.key, dataset: { key: e.key, kind: e.kind, vendor: e.vendor, op: e.op } },
-    el("td", { class: "mono" }, timeText(e.time)),
+    // The time of day; the date is in the title and the detail.
+    el("td", { class: "mono", title: timeText(e.time) }, el("time", { datetime: e.time }, timeText(e.time).slice(11) || timeText(e.time))),
     el("td", { class: "kind" }, e.kind),
     el("td", {}, e.vendor),
-    el("td", { class: "mono" }, e.op),
+    el("td", { class: "mono op" }, breakable(e.op)),
     el("td", { class: "mono" }, e.tenant),
     el("td", { class: e.failed ? "status-bad" : "status-good" }, e.statusText),
     el("td", e.fault ? { class: "fault" } : {}, e.fault));
