@@ -778,6 +778,7 @@ $("#b24-delete").addEventListener("click", async () => {
 // and after a Bitrix24 request or delivery while the Act tab is open.
 let dialogView = null; // {portal, dialog, from}
 let dialogReread = null;
+let dialogShown = ""; // the view and answer drawn last
 
 $("#b24-read").addEventListener("click", () => {
   const form = $("#act-b24-dialog");
@@ -796,7 +797,11 @@ async function readDialog(f, quiet) {
   let r;
   try { r = await api("GET", `${b24(view.portal)}/dialogs/${seg(view.dialog)}/messages?from=${seg(view.from)}`); } catch { return; }
   if (dialogView !== view && quiet) return;
-  if (!r.ok) { box.replaceChildren(el("p", { class: "error" }, errorText(r))); return; }
+  if (!r.ok) { dialogShown = ""; box.replaceChildren(el("p", { class: "error" }, errorText(r))); return; }
+  // An unchanged dialog is left as it is, keeping the focus on its buttons.
+  const shown = JSON.stringify(view) + r.text;
+  if (shown === dialogShown) return;
+  dialogShown = shown;
   const ms = (r.data && r.data.messages) || [];
   box.replaceChildren(
     el("p", { class: "note", id: "b24-dialog-head" }, `Dialog ${view.dialog} of portal ${view.portal} as user ${view.from}: ${ms.length} message${ms.length === 1 ? "" : "s"}.`),

@@ -49,6 +49,12 @@ func call(t *testing.T, srv *testkit.Server, method, path string, form url.Value
 	if user != "" {
 		req.SetBasicAuth(user, pass)
 	}
+	return send(t, srv, req)
+}
+
+// send sends a request to the instance and answers its status and body.
+func send(t *testing.T, srv *testkit.Server, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -37,13 +37,7 @@ func control(t *testing.T, srv *testkit.Server, method, path, body string) (int,
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, srv, req)
 }
 
 // testHandler is a handler of the system under test: it answers 200 and
