@@ -32,9 +32,10 @@ function pretty(v) {
   return JSON.stringify(v, null, 2);
 }
 
+// kv lists an object's fields, or [name, value] pairs, as a definition list.
 function kv(obj) {
   const dl = el("dl", { class: "kv" });
-  for (const [k, v] of Object.entries(obj || {})) {
+  for (const [k, v] of Array.isArray(obj) ? obj : Object.entries(obj || {})) {
     if (v === undefined || v === "" || v === null) continue;
     dl.append(el("dt", {}, k), el("dd", { class: "mono" }, typeof v === "object" ? JSON.stringify(v) : String(v)));
   }
@@ -197,15 +198,21 @@ function timeText(t) {
   return isNaN(d) ? String(t) : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
 
+// breakable lets a long operation name wrap after its dots only.
+function breakable(name) {
+  return String(name).split(/(?<=\.)/).flatMap((part, i) => i ? [el("wbr"), part] : [part]);
+}
+
 function row(e) {
   if (e.kind === "missed") {
     return el("tr", { class: "marker" }, el("td", { colspan: 7 }, e.text));
   }
   const tr = el("tr", { tabindex: 0, "aria-selected": selected === e.key, dataset: { key: e.key, kind: e.kind, vendor: e.vendor, op: e.op } },
-    el("td", { class: "mono" }, timeText(e.time)),
+    // The time of day; the date is in the title and the detail.
+    el("td", { class: "mono", title: timeText(e.time) }, el("time", { datetime: e.time }, timeText(e.time).slice(11) || timeText(e.time))),
     el("td", { class: "kind" }, e.kind),
     el("td", {}, e.vendor),
-    el("td", { class: "mono" }, e.op),
+    el("td", { class: "mono op" }, breakable(e.op)),
     el("td", { class: "mono" }, e.tenant),
     el("td", { class: e.failed ? "status-bad" : "status-good" }, e.statusText),
     el("td", e.fault ? { class: "fault" } : {}, e.fault));
@@ -232,6 +239,7 @@ function renderJournal() {
 function add(e) {
   entries.push(e);
   if (entries.length > MAX_ROWS) entries.splice(0, entries.length - MAX_ROWS);
+  if (e.kind === "request" && e.vendor === "bitrix24" && dialogView && visible("panel-act")) rereadDialog();
   if (paused) return;
   if (passes(e, filters())) {
     const body = $("#journal-body");
@@ -368,7 +376,10 @@ function showEntry(e) {
     parts.push(kv({ seq: x.seq, at: timeText(x.at), method: x.method, url: x.url, tenant: x.tenant, outcome: x.outcome, status: x.status, error: x.error, duration: x.duration_ms + " ms" }));
     if (x.fault) parts.push(...section("Rule that acted", el("p", { class: "fault" }, x.fault)));
     parts.push(...section("Headers", kv(Object.assign({ "Content-Type": x.content_type }, x.headers))));
-    parts.push(...section(`Body (${x.body_bytes} bytes)`, el("pre", {}, pretty(x.body))));
+    if (/x-www-form-urlencoded/i.test(x.content_type || "") && x.body) {
+      parts.push(...section("Decoded form", kv([...new URLSearchParams(x.body)])));
+    }
+    parts.push(...section(`Body (${x.body_bytes} bytes)`, el("pre", { id: "detail-body" }, pretty(x.body))));
     if (x.response) parts.push(...section("Handler's answer", el("pre", {}, pretty(x.response))));
   } else {
     parts.push(kv({ seq: x.seq, time: timeText(x.time), method: x.method, path: x.path, status: x.status }));
@@ -397,10 +408,13 @@ let stateTenant = null;
 function parse(vendor, key, doc) {
   const p = key.split(":");
   if (vendor === "bitrix24") {
-    if (["portal", "portals", "token", "refresh", "bucket"].includes(p[1])) {
+    const usage = p[1] === "operating" && doc && Array.isArray(doc.buckets);
+    if (["portal", "portals", "token", "refresh", "bucket"].includes(p[1]) || usage) {
       return { kind: p[1], tenant: p[1] === "portal" || p[1] === "bucket" ? p[2] : (doc && doc.portal) || "", id: p.slice(2).join(":") };
     }
-    return { kind: p[2], tenant: p[1], id: doc && doc.id !== undefined ? String(doc.id) : p.slice(3).join(":") };
+    // A private dialog is a chat of type private: shown as a kind of its own.
+    const kind = p[2] === "chat" && doc && doc.type === "private" ? "dialog" : p[2];
+    return { kind, tenant: p[1], id: doc && doc.id !== undefined ? String(doc.id) : p.slice(3).join(":") };
   }
   const tenant = vendor === "imbachat" ? doc && doc.imba_id : doc && doc.sid;
   return { kind: p[1], tenant: tenant === undefined ? "" : String(tenant), id: String(Number(p[2]) || p.slice(2).join(":")) };
@@ -429,30 +443,67 @@ const views = {
   },
   bitrix24: {
     tenantLabel: (t) => `portal ${t}`,
-    order: ["portal", "chat", "user", "bot", "line", "session", "message", "chatuser"],
-    columns: { portal: ["name"], chat: ["id", "type", "title", "entity_type", "message_count"], user: ["id", "name", "last_name", "active"], bot: ["id", "code", "name", "type", "openline"],
-      line: ["id", "code", "name", "active", "bot_id"], session: ["id", "chat_id", "line_id", "client_id", "status", "operator_id"], message: ["id", "kind", "chat_id", "to_user_id", "author_id", "text"], chatuser: ["chat_id", "user_id", "order"] },
-    titles: { portal: "Portal", chat: "Chats", user: "Users", bot: "Bots and their handlers", line: "Open lines", session: "Open-line sessions", message: "Messages (chats and dialogs)", chatuser: "Chat members" },
+    order: ["portal", "bot", "command", "dialog", "chat", "user", "line", "session", "message", "chatuser"],
+    columns: { portal: ["name", "domain"], chat: ["id", "type", "title", "entity_type", "message_count"], user: ["id", "name", "last_name", "active"],
+      bot: ["id", "code", "name", "type", "openline", "client_id", "handlers"], command: ["id", "bot_id", "command", "common", "hidden", "handler"],
+      dialog: ["id", "pair", "message_count", "last_message_id", "created_at"],
+      line: ["id", "code", "name", "active", "bot_id"], session: ["id", "chat_id", "line_id", "client_id", "status", "operator_id"],
+      message: ["id", "kind", "chat_id", "to_user_id", "author_id", "text", "keyboard"], chatuser: ["chat_id", "user_id", "order"] },
+    cells: {
+      bot: { handlers: (d) => handlerURLs(d).join(" ") || "none", openline: (d) => d.openline ? "Y" : "N" },
+      command: { handler: (d) => (d.handler && d.handler.url) || "", common: (d) => d.common ? "Y" : "N", hidden: (d) => d.hidden ? "Y" : "N" },
+      dialog: { pair: (d) => (d.pair || []).join(" ↔ ") },
+      message: { keyboard: (d) => Array.isArray(d.keyboard) ? `${d.keyboard.filter((b) => b && b.TYPE !== "NEWLINE").length} buttons` : "" },
+    },
+    titles: { portal: "Portal", bot: "Bots and their handlers", command: "Bot commands", dialog: "Private dialogs", chat: "Chats", user: "Users", line: "Open lines",
+      session: "Open-line sessions", message: "Messages (chats and dialogs)", chatuser: "Chat members" },
     links(item, find) {
       const d = item.doc;
       const person = (id) => find("user", id) || find("bot", id);
+      const room = (id) => find("chat", id) || find("dialog", id);
+      const one = (x) => [x].filter(Boolean);
       if (item.kind === "chat") return [
         ["Members", find.all("chatuser", (m) => m.chat_id === d.id).map((m) => person(m.user_id)).filter(Boolean)],
         ["Messages", find.all("message", (m) => m.chat_id === d.id)],
         ["Session", find.all("session", (s) => s.chat_id === d.id)]];
-      if (item.kind === "user" || item.kind === "bot") return [
-        ["Chats", find.all("chatuser", (m) => m.user_id === d.id).map((m) => find("chat", m.chat_id)).filter(Boolean)],
-        ["Dialog messages", find.all("message", (m) => m.chat_id === 0 && (m.author_id === d.id || m.to_user_id === d.id))]];
-      if (item.kind === "session") return [["Chat", [find("chat", d.chat_id)].filter(Boolean)], ["Line", [find("line", d.line_id)].filter(Boolean)], ["Client", [person(d.client_id)].filter(Boolean)]];
-      if (item.kind === "line") return [["Sessions", find.all("session", (s) => s.line_id === d.id)], ["Queue", (d.queue || []).map(person).filter(Boolean)]];
-      if (item.kind === "message") return [["Chat", [find("chat", d.chat_id)].filter(Boolean)], ["Author", [person(d.author_id)].filter(Boolean)]];
-      if (item.kind === "chatuser") return [["Chat", [find("chat", d.chat_id)].filter(Boolean)], ["Member", [person(d.user_id)].filter(Boolean)]];
+      if (item.kind === "dialog") return [
+        ["Between", (d.pair || []).map(person).filter(Boolean)],
+        ["Messages", find.all("message", (m) => m.chat_id === d.id)]];
+      if (item.kind === "user" || item.kind === "bot") {
+        const links = [
+          ["Chats", find.all("chatuser", (m) => m.user_id === d.id).map((m) => find("chat", m.chat_id)).filter(Boolean)],
+          ["Private dialogs", find.all("dialog", (c) => (c.pair || []).includes(d.id))],
+          ["Messages written", find.all("message", (m) => m.author_id === d.id)]];
+        if (item.kind === "bot") links.splice(0, 0, ["Commands", find.all("command", (c) => c.bot_id === d.id)],
+          ["Open lines", find.all("line", (l) => l.bot_id === d.id)]);
+        else links.push(["Open-channel messages received", find.all("message", (m) => m.kind === "network" && m.to_user_id === d.id)]);
+        return links;
+      }
+      if (item.kind === "command") return [["Bot", one(find("bot", d.bot_id))]];
+      if (item.kind === "session") return [["Chat", one(find("chat", d.chat_id))], ["Line", one(find("line", d.line_id))], ["Client", one(person(d.client_id))]];
+      if (item.kind === "line") return [["Bot", one(find("bot", d.bot_id))], ["Sessions", find.all("session", (s) => s.line_id === d.id)], ["Queue", (d.queue || []).map(person).filter(Boolean)]];
+      if (item.kind === "message") return [[find("dialog", d.chat_id) ? "Dialog" : "Chat", one(room(d.chat_id))], ["Author", one(person(d.author_id))], ["To", one(d.to_user_id ? person(d.to_user_id) : null)]];
+      if (item.kind === "chatuser") return [["Chat", one(find("chat", d.chat_id))], ["Member", one(person(d.user_id))]];
+      return [];
+    },
+    details(item) {
+      const d = item.doc;
+      if (item.kind === "bot") {
+        const hs = Object.entries(d.handlers || {});
+        return section("Event handlers", hs.length
+          ? kv(Object.fromEntries(hs.map(([ev, h]) => [ev, `${h.url} (handler ${h.id})`])))
+          : el("p", { class: "note" }, "No handler bound: the bot gets no events (imbot.register with EVENT_HANDLER binds them)."));
+      }
+      if (item.kind === "command" && d.handler) return section("Handler (ONIMCOMMANDADD)", kv({ url: d.handler.url, id: d.handler.id }));
       return [];
     },
     act(item) {
-      if (item.kind === "chat") return () => fillAct("act-b24-dialog", { portal: item.doc.portal, dialog: "chat" + item.doc.id });
-      if (item.kind === "line") return () => fillAct("act-b24-line", { portal: item.doc.portal, line: item.doc.id });
-      if (item.kind === "user") return () => fillAct("act-b24-dialog", { portal: item.doc.portal, dialog: String(item.doc.id) });
+      const d = item.doc;
+      if (item.kind === "chat") return () => fillAct("act-b24-dialog", { portal: d.portal, dialog: "chat" + d.id });
+      if (item.kind === "line") return () => fillAct("act-b24-line", { portal: d.portal, line: d.id });
+      if (item.kind === "user" || item.kind === "bot") return () => fillAct("act-b24-dialog", { portal: d.portal, dialog: String(d.id) });
+      if (item.kind === "dialog" && (d.pair || []).length === 2) return () => fillAct("act-b24-dialog", { portal: d.portal, dialog: String(d.pair[1]), from: d.pair[0] });
+      if (item.kind === "message" && d.chat_id) return () => fillAct("act-b24-message", { portal: d.portal, id: d.id, text: d.text || "" });
     },
   },
   imbox: {
@@ -475,7 +526,12 @@ const views = {
   },
 };
 
-const hiddenKinds = new Set(["portals", "token", "refresh", "bucket", "limit", "messagepos"]);
+const hiddenKinds = new Set(["portals", "token", "refresh", "bucket", "limit", "netlimit", "operating", "messagepos"]);
+
+// handlerURLs are the distinct URLs of a Bitrix24 bot's event handlers.
+function handlerURLs(bot) {
+  return [...new Set(Object.values(bot.handlers || {}).map((h) => h && h.url).filter(Boolean))];
+}
 
 async function loadState() {
   const vendor = $("#state-vendor").value;
@@ -533,7 +589,9 @@ function renderState() {
     list.sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
     const cols = (v.columns[kind] || Object.keys(list[0] ? list[0].doc : {}).slice(0, 5));
     const body = list.slice(0, STATE_ROWS).map((i) => {
-      const tr = el("tr", { tabindex: 0, dataset: { key: i.key, kind, id: i.id } }, ...cols.map((c) => el("td", { class: c === "text" || c === "message" || c === "title" ? "wrap" : "mono" }, cell(i.doc[c]))));
+      const computed = (v.cells && v.cells[kind]) || {};
+      const tr = el("tr", { tabindex: 0, dataset: { key: i.key, kind, id: i.id } }, ...cols.map((c) =>
+        el("td", { class: ["text", "message", "title", "handlers", "handler"].includes(c) ? "wrap" : "mono" }, computed[c] ? computed[c](i.doc) : cell(i.doc[c]))));
       const open = () => showItem(i, find);
       tr.addEventListener("click", open);
       tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(); } });
@@ -550,7 +608,8 @@ function renderState() {
 
 function label(i) {
   const d = i.doc;
-  const name = d.name || d.title || d.agentName || d.conversationID || d.text || d.message || d.code || "";
+  const name = d.name || d.title || d.agentName || d.conversationID || d.text || d.message || d.code ||
+    (d.command ? "/" + d.command : "") || (Array.isArray(d.pair) ? d.pair.join(" ↔ ") : "");
   return `${i.kind} ${i.id}${name ? " — " + String(name).slice(0, 60) : ""}`;
 }
 
@@ -559,6 +618,7 @@ function showItem(i, find) {
   const parts = [el("h2", {}, label(i)), el("p", { class: "note mono" }, i.key)];
   const act = v.act && v.act(i);
   if (act) parts.push(el("p", {}, el("button", { type: "button", onclick: act }, "Act as a person here")));
+  if (v.details) parts.push(...v.details(i));
   for (const [title, list] of v.links(i, find)) {
     parts.push(el("h3", {}, `${title} (${list.length})`));
     if (!list.length) { parts.push(el("p", { class: "note" }, "none")); continue; }
@@ -673,9 +733,11 @@ function fillAct(formID, values) {
 }
 
 const seg = encodeURIComponent;
+const b24 = (portal) => `/_emulator/bitrix24/portals/${seg(portal)}`;
 const acts = {
-  "bitrix24-dialog": (f) => ["POST", `/_emulator/bitrix24/portals/${seg(f.portal)}/dialogs/${seg(f.dialog)}/messages`, { from: Number(f.from), text: f.text }],
-  "bitrix24-line": (f) => ["POST", `/_emulator/bitrix24/portals/${seg(f.portal)}/sessions`, { line_id: Number(f.line), client_id: Number(f.client), text: f.text }],
+  "bitrix24-dialog": (f) => ["POST", `${b24(f.portal)}/dialogs/${seg(f.dialog)}/messages`, { from: Number(f.from), text: f.text }],
+  "bitrix24-edit": (f) => ["PUT", `${b24(f.portal)}/messages/${seg(f.id)}`, { text: f.text }],
+  "bitrix24-line": (f) => ["POST", `${b24(f.portal)}/sessions`, { line_id: Number(f.line), client_id: Number(f.client), text: f.text }],
   imbachat: (f) => ["POST", `/_emulator/imbachat/widgets/${seg(f.widget)}/rooms/${seg(f.room)}/messages`, { user_id: f.user, message: f.text }],
   imbox: (f) => ["POST", `/_emulator/imbox/${seg(f.sid)}/conversations/${seg(f.conversation)}/messages`,
     f.sender === "agent" ? { sender: "agent", agentID: Number(f.agent), message: f.text } : { sender: "visitor", message: f.text }],
@@ -686,42 +748,125 @@ async function runAct(method, path, body) {
   out.textContent = "…";
   let r;
   try { r = await api(method, path, body); } catch (e) { out.textContent = e.message; return null; }
-  out.textContent = `${method} ${path}\n${r.ok ? "✔" : "✖"} ${r.status}\n${pretty(r.data === null ? "" : r.data)}`;
+  const sent = body === undefined ? "" : " " + JSON.stringify(body);
+  out.textContent = `${method} ${path}${sent}\n${r.ok ? "✔" : "✖"} ${r.status}\n${pretty(r.data === null ? "" : r.data)}`;
   return r;
 }
 
+const formValues = (form) => Object.fromEntries(new FormData(form));
+
 for (const form of document.querySelectorAll("form.act")) {
-  form.addEventListener("submit", (ev) => {
+  form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const f = Object.fromEntries(new FormData(form));
-    runAct(...acts[form.dataset.act](f));
+    const f = formValues(form);
+    const r = await runAct(...acts[form.dataset.act](f));
+    if (r && r.ok && form.dataset.act === "bitrix24-dialog") readDialog(f);
+    else if (r && r.ok && form.dataset.act === "bitrix24-edit") rereadDialog();
   });
 }
 
-// The keyboard: the buttons of a dialog's messages; pressing one sends
-// what Bitrix24 sends for it (its command, or its text).
-$("#keyboard-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const f = Object.fromEntries(new FormData(ev.target));
-  const box = $("#keyboard");
-  const path = `/_emulator/bitrix24/portals/${seg(f.portal)}/dialogs/${seg(f.dialog)}/messages`;
-  let r = await api("GET", path);
-  const chat = /^chat(\d+)$/.exec(f.dialog);
-  if (r.status === 404 && chat) r = await api("GET", `/_emulator/bitrix24/portals/${seg(f.portal)}/chats/${chat[1]}/messages`);
-  if (!r.ok) { box.replaceChildren(el("p", { class: "error" }, errorText(r))); return; }
-  const buttons = [];
-  for (const m of r.data.messages || []) {
-    let kb = m.keyboard;
-    if (typeof kb === "string") { try { kb = JSON.parse(kb); } catch { kb = null; } }
-    for (const b of Array.isArray(kb) ? kb : []) {
-      if (!b || b.TYPE === "NEWLINE" || !b.TEXT) continue;
-      const text = b.COMMAND ? `/${b.COMMAND}${b.COMMAND_PARAMS ? " " + b.COMMAND_PARAMS : ""}` : b.TEXT;
-      buttons.push(el("button", { type: "button", title: `message ${m.id}: sends ${text}`,
-        onclick: () => runAct("POST", path, { from: Number(f.from), text }) }, b.TEXT));
+$("#b24-delete").addEventListener("click", async () => {
+  const f = formValues($("#act-b24-message"));
+  if (!f.id) { $("#act-result").textContent = "✖ give the id of the message to delete"; return; }
+  const r = await runAct("DELETE", `${b24(f.portal)}/messages/${seg(f.id)}`);
+  if (r && r.ok) rereadDialog();
+});
+
+// The dialog view: a Bitrix24 dialog as user `from` reads it (GET of the
+// dialog's messages), each message with its keyboard and what a person may
+// do with it. It follows the dialog: read again after an act of the page
+// and after a Bitrix24 request or delivery while the Act tab is open.
+let dialogView = null; // {portal, dialog, from}
+let dialogReread = null;
+let dialogShown = ""; // the view and answer drawn last
+
+$("#b24-read").addEventListener("click", () => {
+  const form = $("#act-b24-dialog");
+  if (form.reportValidity()) readDialog(formValues(form));
+});
+
+function rereadDialog() {
+  if (!dialogView || dialogReread) return;
+  dialogReread = setTimeout(() => { dialogReread = null; readDialog(dialogView, true); }, 150);
+}
+
+async function readDialog(f, quiet) {
+  const view = { portal: f.portal, dialog: f.dialog, from: Number(f.from) };
+  dialogView = view;
+  const box = $("#b24-dialog");
+  let r;
+  try { r = await api("GET", `${b24(view.portal)}/dialogs/${seg(view.dialog)}/messages?from=${seg(view.from)}`); } catch { return; }
+  if (dialogView !== view && quiet) return;
+  if (!r.ok) { dialogShown = ""; box.replaceChildren(el("p", { class: "error" }, errorText(r))); return; }
+  // An unchanged dialog is left as it is, keeping the focus on its buttons.
+  const shown = JSON.stringify(view) + r.text;
+  if (shown === dialogShown) return;
+  dialogShown = shown;
+  const ms = (r.data && r.data.messages) || [];
+  box.replaceChildren(
+    el("p", { class: "note", id: "b24-dialog-head" }, `Dialog ${view.dialog} of portal ${view.portal} as user ${view.from}: ${ms.length} message${ms.length === 1 ? "" : "s"}.`),
+    ms.length ? el("ol", { class: "messages" }, ...ms.map((m) => dialogMessage(view, m))) : null);
+}
+
+function dialogMessage(view, m) {
+  const mine = m.author_id === view.from;
+  const edit = () => {
+    const form = $("#act-b24-message");
+    form.elements.portal.value = view.portal;
+    form.elements.id.value = m.id;
+    form.elements.text.value = m.text || "";
+    form.elements.text.focus();
+  };
+  return el("li", { dataset: { message: m.id } },
+    el("p", { class: "meta" }, el("span", { class: "mono" }, `#${m.id}`), ` from ${mine ? "you (" + m.author_id + ")" : m.author_id} · ${timeText(m.date)}${m.edited ? " · edited" : ""}${m.system ? " · system" : ""}`),
+    el("p", { class: "text" }, m.text || ""),
+    keyboard(view, m),
+    // A person edits and deletes their own messages (the form above takes
+    // any message id).
+    mine ? el("p", { class: "buttons" },
+      el("button", { type: "button", class: "linklike", dataset: { edit: m.id }, onclick: edit }, `Edit #${m.id}…`),
+      el("button", { type: "button", class: "linklike", dataset: { delete: m.id }, onclick: async () => {
+        const r = await runAct("DELETE", `${b24(view.portal)}/messages/${m.id}`);
+        if (r && r.ok) rereadDialog();
+      } }, `Delete #${m.id}`)) : null);
+}
+
+// buttonAction is what a keyboard button without COMMAND does in a
+// person's browser, which the emulator does not play.
+function buttonAction(b) {
+  if (b.LINK) return `opens the link ${b.LINK}`;
+  if (b.ACTION) return `client action ${b.ACTION}${b.ACTION_VALUE ? " " + b.ACTION_VALUE : ""}`;
+  if (b.APP_ID) return `opens application ${b.APP_ID}`;
+  return "no COMMAND: nothing to press";
+}
+
+// keyboard draws a message's KEYBOARD: rows split at NEWLINE; a button
+// with COMMAND presses it (POST …/messages/{id}/command), the others are
+// disabled, with what they do written beside them.
+function keyboard(view, m) {
+  let kb = m.keyboard;
+  if (typeof kb === "string") { try { kb = JSON.parse(kb); } catch { kb = null; } }
+  if (kb && !Array.isArray(kb) && Array.isArray(kb.BUTTONS)) kb = kb.BUTTONS;
+  if (!Array.isArray(kb) || !kb.length) return null;
+  const rows = [[]];
+  for (const b of kb) {
+    if (!b || typeof b !== "object") continue;
+    if (b.TYPE === "NEWLINE") { rows.push([]); continue; }
+    const label = b.TEXT || b.COMMAND || "(no text)";
+    if (b.COMMAND) {
+      const params = b.COMMAND_PARAMS ? " " + b.COMMAND_PARAMS : "";
+      rows[rows.length - 1].push(el("button", { type: "button", dataset: { command: b.COMMAND }, title: `press: /${b.COMMAND}${params} as user ${view.from}`,
+        onclick: async () => {
+          const r = await runAct("POST", `${b24(view.portal)}/messages/${m.id}/command`, { from: view.from, command: b.COMMAND });
+          if (r && r.ok) rereadDialog();
+        } }, label));
+    } else {
+      rows[rows.length - 1].push(el("span", { class: "inert" }, el("button", { type: "button", disabled: true }, label), " ", el("span", { class: "note" }, buttonAction(b))));
     }
   }
-  box.replaceChildren(...(buttons.length ? buttons : [el("p", { class: "note" }, "No message of this dialog has a keyboard.")]));
-});
+  return el("div", { class: "keyboard", role: "group", "aria-label": `Keyboard of message ${m.id}` },
+    ...rows.filter((r) => r.length).map((r) => el("div", { class: "kb-row" }, ...r)));
+}
 
 // ---------------------------------------------------------------- clock
 

@@ -49,6 +49,12 @@ func call(t *testing.T, srv *testkit.Server, method, path string, form url.Value
 	if user != "" {
 		req.SetBasicAuth(user, pass)
 	}
+	return send(t, srv, req)
+}
+
+// send sends a request to the instance and answers its status and body.
+func send(t *testing.T, srv *testkit.Server, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -149,28 +155,6 @@ func TestStateBrowserShowsARoomCreatedThroughTheAPI(t *testing.T) {
 	until(t, ctx, "the new room", room+` !== undefined`)
 	eval[any](t, ctx, room+`.click()`)
 	until(t, ctx, "the room's members", `document.querySelector("#state-detail").textContent.includes("Members (2)")`)
-}
-
-func TestWritingAsAPersonShowsInTheJournal(t *testing.T) {
-	t.Parallel()
-	srv, ctx := start(t), tab(t)
-	open(t, ctx, srv)
-	do(t, ctx, "writing as an ImBox visitor", chromedp.Click(chromedp.CSS("#tab-act")),
-		chromedp.SetValue(chromedp.CSS(`#act-imbox [name="conversation"]`), "V1"),
-		chromedp.SetValue(chromedp.CSS(`#act-imbox [name="text"]`), "Hello from the page"),
-		chromedp.Click(chromedp.CSS(`#act-imbox button[type="submit"]`)))
-	until(t, ctx, "the act's answer", `document.querySelector("#act-result").textContent.includes("201")`)
-	until(t, ctx, "the act in the journal", `document.querySelector('#journal-body tr[data-kind="act"][data-op="postMessage"]') !== null`)
-
-	// A delivery a vendor makes shows too, with its outcome.
-	hook := make(chan string, 1)
-	handler := testHandler(t, hook)
-	srv.Emulator().Deliveries().Submit(delivery(handler))
-	<-hook
-	until(t, ctx, "the delivery in the journal", `document.querySelector('#journal-body tr[data-kind="delivery"][data-op="ONIMBOTMESSAGEADD"]') !== null`)
-	if got := text(t, ctx, `#journal-body tr[data-kind="delivery"]`); !strings.Contains(got, "delivered") {
-		t.Errorf("delivery row = %q, want its outcome", got)
-	}
 }
 
 func TestAWrongAdminTokenIsRefused(t *testing.T) {

@@ -11,8 +11,9 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// TestScreenshot fills the journal and photographs the dashboard at
-// 1280x800. With CHATEMU_SCREENSHOT=<file.png> it writes the picture there
+// TestScreenshot fills the journal (vendor requests, a fault, a bot event
+// delivered) and photographs the dashboard at 1280x800 with the delivery
+// opened. With CHATEMU_SCREENSHOT=<file.png> it writes the picture there
 // (make screenshot: docs/dashboard.png).
 func TestScreenshot(t *testing.T) {
 	t.Parallel()
@@ -27,10 +28,14 @@ func TestScreenshot(t *testing.T) {
 	do(t, ctx, "activating imbachat-outage", chromedp.Click(chromedp.CSS(`button[data-activate="imbachat-outage"]`)))
 	until(t, ctx, "the active rule", `document.querySelector('[data-rule="imbachat-outage/every call fails"]') !== null`)
 	call(t, srv, http.MethodPost, "/imbachat/v2/627/send_msg", url.Values{"user_id": {"1"}, "room_id": {"1536"}, "message": {"hi"}}, "627", "secret_key")
-	row := `#journal-body tr[data-op="imbachat.imba_rooms"]`
+	// A person writes to a bot: its handler gets the event (a delivery row)
+	// and answers through the REST API.
+	bot := newTestBot(t, srv)
+	srv.Bitrix24().Write(t, bot.ID(), 1, "Hello bot")
 	do(t, ctx, "back to the journal", chromedp.Click(chromedp.CSS("#tab-journal")))
-	until(t, ctx, "four rows", `document.querySelectorAll("#journal-body tr").length >= 4`)
-	do(t, ctx, "opening a row", chromedp.Click(chromedp.CSS(row)))
+	until(t, ctx, "the delivery row", deliveryRow("ONIMBOTMESSAGEADD")+` !== undefined`)
+	until(t, ctx, "the bot's answer", `document.querySelector('#journal-body tr[data-op="bitrix24.imbot.message.add"]') !== null`)
+	eval[any](t, ctx, deliveryRow("ONIMBOTMESSAGEADD")+`.click()`)
 	until(t, ctx, "the detail", `document.querySelector("#curl") !== null`)
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
