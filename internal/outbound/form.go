@@ -1,9 +1,6 @@
 package outbound
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // Form is an ordered form body as PHP's http_build_query builds it, the way
 // Bitrix24 encodes events: nested keys in brackets ("data[PARAMS][MESSAGE]"),
@@ -56,36 +53,60 @@ func (f *Form) Sub(name string) *Form {
 func (f *Form) Len() int { return len(f.fields) }
 
 // Encode returns the body: application/x-www-form-urlencoded, keys and
-// values escaped as PHP's urlencode does.
+// values escaped as PHP's urlencode does. It writes into one buffer: a
+// key's escaped prefix is shared by its nested fields.
 func (f *Form) Encode() []byte {
-	var b strings.Builder
-	f.encode(&b, "")
-	return []byte(b.String())
+	buf := make([]byte, 0, 1024)
+	var key []byte
+	return f.encode(buf, key)
 }
 
-func (f *Form) encode(b *strings.Builder, prefix string) {
+func (f *Form) encode(buf, prefix []byte) []byte {
 	for _, fl := range f.fields {
-		key := fl.name
-		if prefix != "" {
-			key = prefix + "[" + fl.name + "]"
+		key := prefix
+		if len(prefix) > 0 {
+			key = append(key, "%5B"...)
+			key = appendPHPURLEncoded(key, fl.name)
+			key = append(key, "%5D"...)
+		} else {
+			key = appendPHPURLEncoded(key, fl.name)
 		}
 		if sub, ok := fl.value.(*Form); ok {
 			if sub != nil {
-				sub.encode(b, key)
+				buf = sub.encode(buf, key)
 			}
 			continue
 		}
-		s, ok := scalar(fl.value)
-		if !ok {
+		if fl.value == nil {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte('&')
+		if len(buf) > 0 {
+			buf = append(buf, '&')
 		}
-		b.WriteString(phpURLEncode(key))
-		b.WriteByte('=')
-		b.WriteString(phpURLEncode(s))
+		buf = append(buf, key...)
+		buf = append(buf, '=')
+		buf = appendScalar(buf, fl.value)
 	}
+	return buf
+}
+
+// appendScalar appends a non-nil value as http_build_query writes it.
+func appendScalar(buf []byte, v any) []byte {
+	switch x := v.(type) {
+	case string:
+		return appendPHPURLEncoded(buf, x)
+	case bool:
+		if x {
+			return append(buf, '1')
+		}
+		return append(buf, '0')
+	case int:
+		return strconv.AppendInt(buf, int64(x), 10)
+	case int64:
+		return strconv.AppendInt(buf, x, 10)
+	}
+	s, _ := scalar(v)
+	return appendPHPURLEncoded(buf, s)
 }
 
 // scalar is a value as http_build_query writes it; false for nil.
@@ -112,24 +133,21 @@ func scalar(v any) (string, bool) {
 	return "", false
 }
 
-// phpURLEncode escapes as PHP's urlencode: letters, digits and "-_." stay,
-// a space becomes "+", every other byte "%XX" in upper case.
-func phpURLEncode(s string) string {
+// appendPHPURLEncoded appends s escaped as PHP's urlencode does: letters,
+// digits and "-_." stay, a space becomes "+", every other byte "%XX" in
+// upper case.
+func appendPHPURLEncoded(buf []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-			b.WriteByte(c)
+			buf = append(buf, c)
 		case c == ' ':
-			b.WriteByte('+')
+			buf = append(buf, '+')
 		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
+			buf = append(buf, '%', hex[c>>4], hex[c&15])
 		}
 	}
-	return b.String()
+	return buf
 }

@@ -42,6 +42,14 @@ func TestFormEncodesAsHTTPBuildQuery(t *testing.T) {
 			f.Set("event", "E")
 			return f
 		}, "data%5BBOT%5D%5B39%5D%5BBOT_ID%5D=39&event=E"},
+		{"siblings under one prefix", func() *Form {
+			f := &Form{}
+			f.Sub("data").Sub("A").Set("x", "1").Set("xx", "11")
+			f.Sub("data").Sub("BB").Sub("deep").Set("y", "2")
+			f.Sub("data").Set("z", "3")
+			f.Set("top", "4")
+			return f
+		}, "data%5BA%5D%5Bx%5D=1&data%5BA%5D%5Bxx%5D=11&data%5BBB%5D%5Bdeep%5D%5By%5D=2&data%5Bz%5D=3&top=4"},
 		{"set replaces in place", func() *Form {
 			return (&Form{}).Set("a", "1").Set("b", "2").Set("a", "3")
 		}, "a=3&b=2"},
