@@ -9,6 +9,19 @@ import "strconv"
 // in, as PHP arrays do.
 type Form struct {
 	fields []field
+	// seen has bit nameBit(name) set for every field name: a name whose bit
+	// is clear is new, so Set appends it without scanning (events set most
+	// fields once).
+	seen uint64
+}
+
+// nameBit is a name's bit in Form.seen.
+func nameBit(name string) uint64 {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return 1 << (h % 64)
 }
 
 type field struct {
@@ -19,18 +32,25 @@ type field struct {
 // Set adds or replaces a field. value is a string, an integer, a float, a
 // bool, nil (left out) or a *Form (a nested array).
 func (f *Form) Set(name string, value any) *Form {
-	for i := range f.fields {
-		if f.fields[i].name == name {
-			f.fields[i].value = value
-			return f
+	bit := nameBit(name)
+	if f.seen&bit != 0 {
+		for i := range f.fields {
+			if f.fields[i].name == name {
+				f.fields[i].value = value
+				return f
+			}
 		}
 	}
+	f.seen |= bit
 	f.fields = append(f.fields, field{name, value})
 	return f
 }
 
 // Get returns a field's value, nil when unset.
 func (f *Form) Get(name string) any {
+	if f.seen&nameBit(name) == 0 {
+		return nil
+	}
 	for _, fl := range f.fields {
 		if fl.name == name {
 			return fl.value

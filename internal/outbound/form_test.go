@@ -1,6 +1,9 @@
 package outbound
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // The expected bodies are what PHP's http_build_query returns for the same
 // arrays (PHP 8: urlencode escaping, brackets escaped in keys, true/false as
@@ -61,5 +64,29 @@ func TestFormEncodesAsHTTPBuildQuery(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, c.want)
 			}
 		})
+	}
+}
+
+// Many names share a bit of Form's name set: a name is still found to
+// replace, and a new one is still added, whatever the collisions.
+func TestFormSetWithManyNames(t *testing.T) {
+	t.Parallel()
+	f := &Form{}
+	for i := range 300 {
+		f.Set(fmt.Sprint("k", i), i)
+	}
+	for i := range 300 {
+		f.Set(fmt.Sprint("k", i), i*2)
+	}
+	if f.Len() != 300 {
+		t.Fatalf("%d fields, want 300", f.Len())
+	}
+	for i := range 300 {
+		if got := f.Get(fmt.Sprint("k", i)); got != i*2 {
+			t.Fatalf("k%d = %v, want %d", i, got, i*2)
+		}
+	}
+	if f.Get("absent") != nil || f.Get("k300") != nil {
+		t.Error("an unset name has a value")
 	}
 }
