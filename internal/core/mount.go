@@ -164,9 +164,11 @@ func (a *adapter) serveHTTP(rw http.ResponseWriter, r *http.Request, vars map[st
 			}
 			a.record(req, ex, w.status)
 		}
-		if req.outbox.Len() > 0 && a.h.Outbound != nil && p == nil {
+		if req.outbox.Len() > 0 && a.h.Outbound != nil && (p == nil || p == http.ErrAbortHandler) {
 			// Deliveries leave once the answer has: flush it to the client
-			// first, as the portal's queue runs after the request ends.
+			// first, as the portal's queue runs after the request ends. An
+			// answer cut off on purpose (a truncate fault) still leaves
+			// them: the change that caused them was made.
 			_ = http.NewResponseController(rw).Flush()
 			a.h.Outbound.SubmitOutbox(req.outbox)
 		}

@@ -90,6 +90,13 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// finishing is held for reading while an attempt's result is checked
+	// against the generation, handed to its Reply and journaled, and for
+	// writing by Reset: once Reset returns, no Reply of an older delivery
+	// runs or is about to (it would write into the state reset next), and
+	// no older record reaches the cleared journal.
+	finishing sync.RWMutex
+
 	mu           sync.Mutex
 	lanes        map[string]*lane
 	pending      int
@@ -184,6 +191,11 @@ func (e *Engine) submit(d Delivery) {
 		f, faulted = e.faults.PickDelivery(&d)
 	}
 	it := &item{d: d, size: len(d.Body) + len(d.URL)}
+	// The generation is taken first: a delivery dropped at once (by a
+	// rule, or a full queue) belongs to the current one too.
+	e.mu.Lock()
+	it.generation = e.generation
+	e.mu.Unlock()
 	if faulted {
 		it.fault = f.Rule
 	}
@@ -229,7 +241,6 @@ func (e *Engine) enqueue(it *item, delay time.Duration) {
 	}
 	e.pending++
 	e.pendingBytes += it.size
-	it.generation = e.generation
 	if delay > 0 {
 		var t *time.Timer
 		t = time.AfterFunc(delay, func() {
@@ -315,8 +326,10 @@ func (e *Engine) run(l *lane) {
 		}
 		if it.reorder > 0 {
 			it.reorder = 0
-			l.queue[0], l.queue[1] = l.queue[1], l.queue[0]
-			it = l.queue[0]
+			if len(l.queue) > 1 { // alone only when the engine closed during its hold
+				l.queue[0], l.queue[1] = l.queue[1], l.queue[0]
+				it = l.queue[0]
+			}
 		}
 		l.queue = l.queue[1:]
 		stale := it.generation != e.generation
@@ -404,6 +417,8 @@ func (e *Engine) failure(ctx context.Context, status int, err error) Result {
 // finish hands an attempt's result (or a delivery's that was never sent)
 // to the delivery's Reply, then journals it.
 func (e *Engine) finish(it *item, res Result, took time.Duration) {
+	e.finishing.RLock()
+	defer e.finishing.RUnlock()
 	e.mu.Lock()
 	stale := it.generation != e.generation
 	e.mu.Unlock()
@@ -444,6 +459,8 @@ func (e *Engine) finish(it *item, res Result, took time.Duration) {
 // Reset forgets every delivery waiting to be sent (none of them is sent or
 // journaled) and clears the journal: a fresh start for a test.
 func (e *Engine) Reset() {
+	e.finishing.Lock()
+	defer e.finishing.Unlock()
 	e.mu.Lock()
 	e.generation++
 	for t, it := range e.timers {
@@ -468,12 +485,19 @@ func (e *Engine) Close() {
 		return
 	}
 	e.closed = true
-	for t := range e.timers {
-		t.Stop()
+	var delayed []*item
+	for t, it := range e.timers {
+		if t.Stop() { // else its callback finds the engine closed
+			e.release(it)
+			delayed = append(delayed, it)
+		}
 		delete(e.timers, t)
 	}
 	e.mu.Unlock()
 	e.cancel()
+	for _, it := range delayed {
+		e.finish(it, Result{Outcome: OutcomeDropped, Err: errors.New("the emulator shut down before the delivery was sent")}, 0)
+	}
 	e.wg.Wait()
 	e.client.CloseIdleConnections()
 }
