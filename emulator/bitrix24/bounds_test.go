@@ -417,6 +417,8 @@ func TestSnapshotStringBounds(t *testing.T) {
 			"name: at most 50 characters, got 51"},
 		{"line greeting", "bitrix24:default:line:000000000050", `{"id":50,"portal":"default","code":"x","name":"L","active":true,"greeting":"` + strings.Repeat("g", 65536) + `","queue":[],"bot_id":0}`,
 			"greeting: at most 65535 bytes, got 65536"},
+		{"message likes", "bitrix24:default:message:000000000050", strings.Replace(message("m"), `"date"`,
+			`"likes":[`+strings.TrimSuffix(strings.Repeat("1,", 1001), ",")+`],"date"`, 1), "likes: at most 1000, got 1001"},
 		{"token", "bitrix24:token:t", `{"token":"t","refresh_token":"` + strings.Repeat("r", 256) + `","portal":"default","client_id":"chatemu","user_id":1,"expires_at":"2100-01-01T00:00:00Z"}`,
 			"refresh_token: at most 255 characters, got 256"},
 	}

@@ -338,3 +338,45 @@ func TestJournalFiltersAndBounds(t *testing.T) {
 		t.Errorf("after clear and add: %+v", got)
 	}
 }
+
+// TestAttemptsInFlightAreBounded: however many handlers wait, at most
+// maxSending attempts are open at once.
+func TestAttemptsInFlightAreBounded(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	open, most := 0, 0
+	hold := make(chan struct{})
+	reached := make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		open++
+		most = max(most, open)
+		if open == maxSending {
+			once.Do(func() { close(reached) })
+		}
+		mu.Unlock()
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+		mu.Lock()
+		open--
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	e := newEngine(t, Config{Timeout: time.Minute})
+	for i := range maxSending + 20 {
+		e.Submit(Delivery{Event: "E", URL: fmt.Sprintf("%s/lane%d", srv.URL, i)})
+	}
+	<-reached
+	time.Sleep(100 * time.Millisecond) // room for any attempt past the bound to arrive
+	mu.Lock()
+	got := most
+	mu.Unlock()
+	close(hold)
+	if got != maxSending {
+		t.Errorf("%d attempts open at once, want at most %d", got, maxSending)
+	}
+	waitRecords(t, e, maxSending+20)
+}
