@@ -11,18 +11,15 @@ import (
 // The control routes of people in the chat (people.go): write, read,
 // edit, delete, press a button. JSON in and out.
 
-// outboxOf is the control action's outbox (submitted once the action has
-// been answered); outside the control plane, one nobody submits; nil for an
-// action requested by the event sender itself (the loop guard of
-// callEvents: its events are dropped).
+// outboxOf is the control action's outbox, submitted once the action has
+// been answered. An action requested by the event sender itself (a
+// handler URL pointing at this control plane) gets one nobody submits: its
+// events are dropped, the loop guard of callEvents.
 func outboxOf(r *http.Request) *outbound.Outbox {
 	if fromEventSender(r) {
-		return nil
+		return outbound.NewOutbox(outbound.OriginOf(r))
 	}
-	if o := outbound.FromContext(r.Context()); o != nil {
-		return o
-	}
-	return outbound.NewOutbox(outbound.OriginOf(r))
+	return outbound.FromContext(r.Context())
 }
 
 // controlWrite serves POST …/dialogs/{dialog}/messages {"from", "text"}:

@@ -59,14 +59,16 @@ type events struct {
 	out    []outbound.Delivery
 	// muted is set for a change made by a request from the event sender
 	// itself: its events are not sent (the loop guard, callEvents).
-	muted bool
-	log   *slog.Logger
+	muted  bool
+	log    *slog.Logger
+	engine *outbound.Engine
 }
 
 // newEvents starts the events of a change to portal p made at now by a
 // request that reached chatemu at origin.
 func (s *Service) newEvents(tx *state.Tx, p *portal, origin string, now time.Time) *events {
-	return &events{m: s.m, random: s.deps.Random, tx: tx, p: p, origin: origin, now: now, log: s.deps.Logger}
+	return &events{m: s.m, random: s.deps.Random, tx: tx, p: p, origin: origin, now: now, log: s.deps.Logger,
+		engine: s.deps.Outbound}
 }
 
 // fromEventSender reports whether r came from the portal's event sender
@@ -85,7 +87,7 @@ func (s *Service) callEvents(tx *state.Tx, c *call) *events {
 	return ev
 }
 
-// flush hands the collected deliveries to o (nil: dropped).
+// flush hands the collected deliveries to o (nil: to the engine at once).
 func (e *events) flush(o *outbound.Outbox) {
 	if e == nil || len(e.out) == 0 {
 		return
@@ -97,9 +99,7 @@ func (e *events) flush(o *outbound.Outbox) {
 		}
 		return
 	}
-	if o != nil {
-		o.Add(e.out...)
-	}
+	e.engine.Deliver(o, e.out...)
 }
 
 // endpoint is where events point clients back to: chatemu's REST root,

@@ -18,14 +18,7 @@ import (
 // the action has been answered; outside the control plane they are
 // submitted at once.
 func (s *Service) deliver(r *http.Request, ds []outbound.Delivery) {
-	if len(ds) == 0 {
-		return
-	}
-	if o := outbound.FromContext(r.Context()); o != nil {
-		o.Add(ds...)
-	} else if s.deps.Outbound != nil {
-		s.deps.Outbound.Submit(ds...)
-	}
+	s.deps.Outbound.Deliver(outbound.FromContext(r.Context()), ds...)
 }
 
 // webhookItem answers setWebhook and deleteWebhook: the account's

@@ -170,6 +170,20 @@ func (e *Engine) Pending() int {
 	return e.pending
 }
 
+// Deliver adds ds to o, the outbox of the request or control action that
+// caused them (sent once it has been answered); with no outbox (a vendor
+// method called directly, as testkit's helpers do) they are submitted at
+// once. A nil engine sends nothing.
+func (e *Engine) Deliver(o *Outbox, ds ...Delivery) {
+	switch {
+	case len(ds) == 0:
+	case o != nil:
+		o.Add(ds...)
+	case e != nil:
+		e.Submit(ds...)
+	}
+}
+
 // SubmitOutbox submits what an outbox collected and empties it.
 func (e *Engine) SubmitOutbox(o *Outbox) { e.Submit(o.take()...) }
 
