@@ -380,3 +380,22 @@ func TestAttemptsInFlightAreBounded(t *testing.T) {
 	}
 	waitRecords(t, e, maxSending+20)
 }
+
+// TestDeliverToAnOutboxOrAtOnce: Deliver adds to the causing action's
+// outbox, and without one submits at once; a nil engine sends nothing.
+func TestDeliverToAnOutboxOrAtOnce(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder(t)
+	e := newEngine(t, Config{})
+	o := NewOutbox("http://127.0.0.1")
+	e.Deliver(o, Delivery{Event: "later", URL: rec.srv.URL})
+	if o.Len() != 1 || e.Pending() != 0 {
+		t.Fatalf("outbox %d, pending %d", o.Len(), e.Pending())
+	}
+	e.Deliver(nil, Delivery{Event: "now", URL: rec.srv.URL})
+	if r := waitRecords(t, e, 1)[0]; r.Event != "now" {
+		t.Errorf("record %+v", r)
+	}
+	var none *Engine
+	none.Deliver(nil, Delivery{Event: "nowhere"})
+}
